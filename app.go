@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/adrg/xdg"
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/clilog"
+)
+
+// app is what every command shares: standard streams, the environment, the
+// folders, the debug log. Everything that reads the outside world goes
+// through it, so commands are wiring and tests can swap the world.
+type app struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	now    func() time.Time
+
+	configPath string
+	cacheDir   string
+	keyringDir string
+
+	verbose bool
+	log     *slog.Logger
+	logh    *clilog.Handler
+	logFile *os.File
+
+	cfg *auth.Config
+}
+
+// run is the whole program: it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{
+		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now,
+		configPath: filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", xdg.ConfigHome), "nxcred", "config.toml"),
+		cacheDir:   filepath.Join(xdgDir(getenv, "XDG_CACHE_HOME", xdg.CacheHome), "nxcred"),
+		keyringDir: filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", xdg.DataHome), "nxcred", "keyring"),
+	}
+	a.log, _ = clilog.New(nil)
+	defer a.closeLog()
+	root := a.rootCommand()
+	root.SetArgs(args[1:])
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	return a.fail(err)
+}
+
+// xdgDir is the XDG folder from the given environment when it names an
+// absolute path (as adrg/xdg does on every OS), else adrg/xdg's default.
+// Reading it through getenv keeps run hermetic for in-process tests.
+func xdgDir(getenv func(string) string, name, def string) string {
+	if v := getenv(name); filepath.IsAbs(v) {
+		return v
+	}
+	return def
+}
+
+// exitError carries an exit status a protocol chose, with nothing to print.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return "exit " + strconv.Itoa(e.code) }
+
+// usageError is a command line mistake: exit status 2.
+type usageError struct {
+	err  error
+	hint string
+}
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+func (e *usageError) Hint() string  { return e.hint }
+
+func usagef(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// fail prints err as "nxcred: error: ..." and its hint as "nxcred: hint:
+// ...", and returns the exit status: 2 for usage errors, 1 otherwise.
+func (a *app) fail(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", oneLine(err.Error()))
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", oneLine(h.Hint()))
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "nxcred: warning: "+format+"\n", args...)
+}
+
+func (a *app) infof(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "nxcred: "+format+"\n", args...)
+}
+
+// setupLog turns on debug logging for --verbose or NXCRED_DEBUG=1, to
+// stderr or to NXCRED_LOG_FILE (created 0600).
+func (a *app) setupLog() error {
+	if !a.verbose && !truthy(a.getenv("NXCRED_DEBUG")) {
+		return nil
+	}
+	var w io.Writer = a.stderr
+	if path := a.getenv("NXCRED_LOG_FILE"); path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("cannot open NXCRED_LOG_FILE: %w", err)
+		}
+		a.logFile, w = f, f
+	}
+	a.log, a.logh = clilog.New(w)
+	return nil
+}
+
+func (a *app) closeLog() {
+	if a.logFile != nil {
+		a.logFile.Close()
+	}
+}
+
+// redact keeps s out of the debug log.
+func (a *app) redact(s ...string) { a.logh.Redact(s...) }
+
+func truthy(v string) bool {
+	b, err := strconv.ParseBool(v)
+	return err == nil && b
+}
+
+// durationEnv reads a duration variable: Go syntax (15s) or whole seconds.
+func (a *app) durationEnv(name string, def time.Duration) (time.Duration, error) {
+	v := a.getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a duration such as 10s", name, v)
+	}
+	return d, nil
+}
+
+// config loads the config file once.
+func (a *app) config() (*auth.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	t := time.Now()
+	cfg, err := auth.LoadConfig(a.configPath)
+	if err != nil {
+		return nil, err
+	}
+	a.log.Debug("config loaded", "path", a.configPath, "profiles", len(cfg.Profiles), "took", time.Since(t))
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// keyring chooses the keyring backend from the environment.
+func (a *app) keyring() (*auth.Keyring, error) {
+	opts := auth.KeyringOptions{
+		Backend:     a.getenv("NXCRED_KEYRING_BACKEND"),
+		FileDir:     a.keyringDir,
+		Password:    a.getenv("NXCRED_KEYRING_PASSWORD"),
+		KeyctlScope: a.getenv("NXCRED_KEYCTL_SCOPE"),
+		PassDir:     a.getenv("PASSWORD_STORE_DIR"),
+	}
+	if auth.HasTerminal() {
+		opts.Prompt = auth.ReadPassword
+	}
+	a.redact(opts.Password)
+	return auth.NewKeyring(opts)
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "nxcred",
+		Short: "Nexthink API tokens for kubectl, git, docker, Bazel, go and shell scripts",
+		Long: `nxcred keeps a Nexthink API client secret in the OS keyring, fetches OAuth2
+client-credentials tokens, caches them encrypted, and hands them to each client
+in its own protocol. A cached token is used while more than a minute of its
+life remains.`,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return a.setupLog()
+		},
+	}
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step and its duration to stderr (never a secret or token)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
+	})
+	root.AddCommand(
+		a.loginCommand(),
+		a.logoutCommand(),
+		a.profilesCommand(),
+		a.statusCommand(),
+		a.tokenCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.HasSubCommands() {
+		return &usageError{err: fmt.Errorf("unknown command %q", args[0]), hint: "see: nxcred --help"}
+	}
+	return &usageError{err: fmt.Errorf("%s takes no arguments", cmd.CommandPath()), hint: "see: " + cmd.CommandPath() + " --help"}
+}
+
+// profileFlag adds --profile with completion of the configured names.
+func (a *app) profileFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVarP(p, "profile", "p", "", "profile to use (default: NXCRED_PROFILE, the environment profile, or the default profile)")
+	cmd.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := a.config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return cfg.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
+}

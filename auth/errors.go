@@ -1,0 +1,266 @@
+package auth
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Kind sorts token request failures.
+type Kind int
+
+// The kinds of FetchError.
+const (
+	KindRejected    Kind = iota + 1 // the endpoint refused the client id or secret
+	KindRefused                     // another OAuth error (scope, grant)
+	KindHTTP                        // a status without an OAuth error
+	KindBadResponse                 // a 2xx that is not a usable token
+	KindDNS                         // the endpoint's host does not resolve
+	KindTLS                         // certificate or handshake failure
+	KindTimeout                     // the deadline passed
+	KindNetwork                     // connection refused, reset, proxy failure
+)
+
+// FetchError is a failed token request, said in terms of what the user
+// controls, with a hint. Its text never contains the secret or a token.
+type FetchError struct {
+	Profile    *Profile
+	Kind       Kind
+	Status     int
+	Code       string
+	Msg        string
+	HintText   string
+	Retryable  bool
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *FetchError) Error() string { return e.Msg }
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Hint tells the user what to do.
+func (e *FetchError) Hint() string { return e.HintText }
+
+func (p *Profile) endpointHost() string {
+	u, err := url.Parse(p.Endpoint())
+	if err != nil {
+		return p.Endpoint()
+	}
+	return u.Host
+}
+
+// loginHint is the command that stores a new secret for p.
+func (p *Profile) loginHint() string {
+	if p.FromEnv {
+		return "check NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET (Nexthink: Administration > API credentials)"
+	}
+	cmd := "nxcred login --profile " + p.Name
+	if p.Instance != "" {
+		cmd += " --instance " + p.Instance + " --region " + p.Region
+	}
+	cmd += " --client-id " + p.ClientID
+	if p.TokenURL != "" {
+		cmd += " --token-url " + p.TokenURL
+	}
+	return "store the right secret: " + cmd
+}
+
+func (p *Profile) label() string {
+	if p.FromEnv {
+		return "the environment profile"
+	}
+	return "profile " + p.Name
+}
+
+func classify(p *Profile, secret string, err error, rec *recorder, timeout time.Duration) error {
+	host := p.endpointHost()
+	fe := &FetchError{Profile: p, Err: err, Status: rec.status}
+	var re *oauth2.RetrieveError
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &re):
+		fe.Code = re.ErrorCode
+		if re.Response != nil {
+			fe.Status = re.Response.StatusCode
+		}
+		classifyHTTP(fe, p, host, re, excerpt(re.Body, secret))
+	case strings.Contains(err.Error(), "server response missing access_token"),
+		strings.Contains(err.Error(), "cannot parse json"):
+		fe.Kind = KindBadResponse
+		ct := rec.contentType
+		if ct == "" {
+			ct = "no content type"
+		}
+		if strings.Contains(ct, "json") && !strings.Contains(err.Error(), "cannot parse json") {
+			fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
+		} else {
+			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, ct, excerpt(rec.head.Bytes(), secret))
+		}
+		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
+	case errors.Is(err, ErrRedirect):
+		fe.Kind = KindHTTP
+		fe.Msg = fmt.Sprintf("token endpoint %s answered with a redirect (%s); nxcred does not follow redirects with credentials", host, redirectTarget(err))
+		fe.HintText = "set the final address with --token-url, or check the instance and region"
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		fe.Kind = KindTimeout
+		fe.Msg = fmt.Sprintf("token request to %s timed out after %s", host, timeout)
+		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or allow longer with NXCRED_TIMEOUT"
+	case errors.As(err, &dnsErr):
+		fe.Kind = KindDNS
+		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
+		fe.Retryable = dnsErr.IsTemporary || dnsErr.IsTimeout
+		fe.HintText = "check the network"
+		if dnsErr.IsNotFound && p.Instance != "" {
+			fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.label())
+		}
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
+		errors.As(err, &invalidCert), errors.As(err, &recordErr):
+		fe.Kind = KindTLS
+		fe.Msg = fmt.Sprintf("TLS failure talking to %s: %s", host, tlsReason(err))
+		fe.HintText = "if a proxy or firewall inspects TLS, point SSL_CERT_FILE at a bundle that includes its CA"
+	default:
+		fe.Kind = KindNetwork
+		fe.Retryable = true
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, netReason(err))
+		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY)"
+	}
+	fe.Msg = redact(fe.Msg, secret)
+	return fe
+}
+
+func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, body string) {
+	desc := re.ErrorCode
+	if re.ErrorDescription != "" {
+		desc += ": " + truncate(re.ErrorDescription, excerptLen)
+	}
+	switch {
+	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
+		fe.Kind = KindRejected
+		if desc == "" {
+			desc = "401 Unauthorized"
+		}
+		fe.Msg = fmt.Sprintf("nexthink rejected the client id or secret of %s (%s)", p.label(), desc)
+		fe.HintText = p.loginHint()
+	case fe.Status == 429:
+		fe.Kind = KindHTTP
+		fe.Retryable = true
+		fe.RetryAfter = retryAfter(re.Response.Header.Get("Retry-After"))
+		fe.Msg = fmt.Sprintf("token endpoint %s is rate limiting requests (429)", host)
+		fe.HintText = "wait a little; nxcred caches tokens, so this means many different profiles or callers share the credential"
+	case fe.Status >= 500:
+		fe.Kind = KindHTTP
+		fe.Retryable = true
+		fe.Msg = fmt.Sprintf("token endpoint %s answered %s: %s", host, statusText(fe.Status), body)
+		fe.HintText = "Nexthink's login service is failing; retry later"
+	case re.ErrorCode == "invalid_scope":
+		fe.Kind = KindRefused
+		fe.Msg = fmt.Sprintf("nexthink refused scope %q for %s (%s)", p.EffectiveScope(), p.label(), desc)
+		fe.HintText = "Nexthink API credentials use the scope " + DefaultScope + "; check --scope"
+	case re.ErrorCode != "":
+		fe.Kind = KindRefused
+		fe.Msg = fmt.Sprintf("token endpoint %s refused the request for %s (%s)", host, p.label(), desc)
+		fe.HintText = "check the credential in Nexthink (Administration > API credentials) and the profile (nxcred status)"
+	default:
+		fe.Kind = KindHTTP
+		fe.Msg = fmt.Sprintf("token endpoint %s answered %s: %s", host, statusText(fe.Status), body)
+		fe.HintText = "check the token URL (" + p.Endpoint() + ")"
+	}
+}
+
+func statusText(code int) string {
+	return strconv.Itoa(code) + " " + http.StatusText(code)
+}
+
+// retryAfter reads delay-seconds or an HTTP date; 0 if absent or past.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
+		return time.Duration(min(n, 3600)) * time.Second
+	}
+	if t, err := time.Parse(time.RFC1123, v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+func dnsReason(e *net.DNSError) string {
+	if e.IsNotFound {
+		return "no such host"
+	}
+	return e.Err
+}
+
+func tlsReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+func netReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Op + ": " + oe.Err.Error()
+	}
+	return err.Error()
+}
+
+func redirectTarget(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ErrRedirect.Error()+" to "); i >= 0 {
+		return strings.TrimSuffix(s[i+len(ErrRedirect.Error())+4:], `"`)
+	}
+	return "elsewhere"
+}
+
+// excerpt renders the start of a response body for an error message: control
+// characters folded, the secret removed, quoted.
+func excerpt(body []byte, secret string) string {
+	s := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, string(body))
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "(empty body)"
+	}
+	return strconv.Quote(truncate(redact(s, secret), excerptLen))
+}
+
+// redact removes the secret from s, whole and percent-encoded as it travels
+// in the Basic header.
+func redact(s, secret string) string {
+	if len(secret) < 4 {
+		return s
+	}
+	s = strings.ReplaceAll(s, secret, "[redacted]")
+	if q := url.QueryEscape(secret); q != secret {
+		s = strings.ReplaceAll(s, q, "[redacted]")
+	}
+	return s
+}

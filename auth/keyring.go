@@ -1,0 +1,339 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/keyring"
+
+	// Must run before keyring's init dials D-Bus; see the package doc.
+	_ "github.com/nxcred/nxcred/internal/busenv"
+)
+
+// Backends are the keyring backends NXCRED_KEYRING_BACKEND may name.
+var Backends = []string{"secret-service", "keychain", "wincred", "kwallet", "pass", "keyctl", "file"}
+
+// ServiceName is the keyring service, collection-independent.
+const ServiceName = "nxcred"
+
+// DefaultKeyringTimeout bounds one keyring operation, so a desktop prompt
+// nobody answers cannot hang kubectl or git. A terminal prompt nxcred itself
+// shows is not counted: a person is typing.
+const DefaultKeyringTimeout = 10 * time.Second
+
+// ErrNoSecret means the keyring holds no secret for the profile.
+var ErrNoSecret = errors.New("no client secret in the keyring")
+
+// KeyringOptions configure the keyring.
+type KeyringOptions struct {
+	// Backend is NXCRED_KEYRING_BACKEND; "" picks the OS default.
+	Backend string
+	// FileDir is the file backend's folder (under XDG data).
+	FileDir string
+	// Password is NXCRED_KEYRING_PASSWORD, for the file backend.
+	Password string
+	// Prompt asks for the file backend's password on the terminal; nil when
+	// there is none.
+	Prompt func(prompt string) (string, error)
+	// KeyctlScope is NXCRED_KEYCTL_SCOPE; "" is "user".
+	KeyctlScope string
+	// PassDir is the pass backend's store; "" is pass's own default.
+	PassDir string
+	Timeout time.Duration
+}
+
+// Keyring keeps client secrets, one item per profile, in the OS keyring.
+type Keyring struct {
+	// Backend is the chosen backend; Reason says why it was chosen.
+	Backend, Reason string
+	opts            KeyringOptions
+	prompting       atomic.Bool
+
+	once    sync.Once
+	ring    keyring.Keyring
+	openErr error
+}
+
+// KeyringError is a keyring failure with the way out.
+type KeyringError struct {
+	Msg, HintText string
+	Err           error
+}
+
+func (e *KeyringError) Error() string { return e.Msg }
+func (e *KeyringError) Unwrap() error { return e.Err }
+
+// Hint tells the user what to do.
+func (e *KeyringError) Hint() string { return e.HintText }
+
+const headlessHint = "on a headless machine use NXCRED_KEYRING_BACKEND=file with NXCRED_KEYRING_PASSWORD, or keyctl; in CI use the environment profile (NXCRED_CLIENT_ID, NXCRED_CLIENT_SECRET)"
+
+// DefaultBackend is the backend used when NXCRED_KEYRING_BACKEND is unset.
+func DefaultBackend() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "keychain"
+	case "windows":
+		return "wincred"
+	case "linux":
+		return "secret-service"
+	}
+	return ""
+}
+
+// NewKeyring chooses the backend. It opens nothing yet: the first operation
+// does.
+func NewKeyring(opts KeyringOptions) (*Keyring, error) {
+	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts}
+	if k.Backend == "" {
+		k.Backend, k.Reason = DefaultBackend(), "default on "+runtime.GOOS
+	}
+	if k.Backend == "" {
+		return nil, &KeyringError{
+			Msg:      "no default keyring on " + runtime.GOOS,
+			HintText: "set NXCRED_KEYRING_BACKEND to one of " + strings.Join(Backends, ", "),
+		}
+	}
+	if !slices.Contains(Backends, k.Backend) {
+		return nil, &KeyringError{
+			Msg:      fmt.Sprintf("unknown keyring backend %q (NXCRED_KEYRING_BACKEND)", k.Backend),
+			HintText: "choose one of " + strings.Join(Backends, ", "),
+		}
+	}
+	if k.opts.Timeout <= 0 {
+		k.opts.Timeout = DefaultKeyringTimeout
+	}
+	return k, nil
+}
+
+func (k *Keyring) config() keyring.Config {
+	scope := k.opts.KeyctlScope
+	if scope == "" {
+		scope = "user"
+	}
+	return keyring.Config{
+		AllowedBackends: []keyring.BackendType{keyring.BackendType(k.Backend)},
+		ServiceName:     ServiceName,
+		// Use the collection every desktop unlocks at login; any other name
+		// makes gnome-keyring ask to create one (LIBRARIES.md §1.4).
+		LibSecretCollectionName:  "login",
+		KeychainTrustApplication: true,
+		KeyCtlScope:              scope,
+		FileDir:                  k.opts.FileDir,
+		FilePasswordFunc:         k.filePassword,
+		PassDir:                  k.opts.PassDir,
+		PassPrefix:               ServiceName,
+		WinCredPrefix:            ServiceName,
+		KWalletAppID:             ServiceName,
+		KWalletFolder:            ServiceName,
+	}
+}
+
+func (k *Keyring) filePassword(string) (string, error) {
+	if k.opts.Password != "" {
+		return k.opts.Password, nil
+	}
+	if k.opts.Prompt == nil {
+		return "", &KeyringError{
+			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
+			HintText: "set NXCRED_KEYRING_PASSWORD",
+		}
+	}
+	k.prompting.Store(true)
+	defer k.prompting.Store(false)
+	return k.opts.Prompt("nxcred file keyring password: ")
+}
+
+// keyringLog serialises the swap of the standard logger around Open.
+var keyringLog sync.Mutex
+
+func (k *Keyring) open() (keyring.Keyring, error) {
+	k.once.Do(func() {
+		// keyring.Open hides why a backend failed behind ErrNoAvailImpl; its
+		// debug log has the reason. Capture it for the error message.
+		keyringLog.Lock()
+		var buf bytes.Buffer
+		prevOut, prevFlags, prevDebug := log.Writer(), log.Flags(), keyring.Debug
+		log.SetOutput(&buf)
+		log.SetFlags(0)
+		keyring.Debug = true
+		k.ring, k.openErr = keyring.Open(k.config())
+		keyring.Debug = prevDebug
+		log.SetOutput(prevOut)
+		log.SetFlags(prevFlags)
+		keyringLog.Unlock()
+		if k.openErr != nil {
+			k.openErr = k.openError(k.openErr, buf.String())
+		}
+	})
+	return k.ring, k.openErr
+}
+
+func (k *Keyring) openError(err error, debug string) error {
+	reason := ""
+	if i := strings.LastIndex(debug, "Failed backend "); i >= 0 {
+		reason = strings.TrimSpace(debug[i+len("Failed backend "):])
+	}
+	registered := slices.Contains(keyring.AvailableBackends(), keyring.BackendType(k.Backend))
+	switch {
+	case k.Backend == "keychain" && !registered && runtime.GOOS == "darwin":
+		return &KeyringError{
+			Msg:      "this nxcred was built without the macOS Keychain (cgo was off at build time)",
+			HintText: "rebuild with CGO_ENABLED=1 (./install.sh does), or set NXCRED_KEYRING_BACKEND=file",
+			Err:      err,
+		}
+	case (k.Backend == "secret-service" || k.Backend == "kwallet") && !registered:
+		return &KeyringError{
+			Msg:      fmt.Sprintf("keyring backend %s needs a D-Bus session bus and none is reachable", k.Backend),
+			HintText: headlessHint,
+			Err:      err,
+		}
+	case !registered:
+		return &KeyringError{
+			Msg:      fmt.Sprintf("keyring backend %s is not available on %s", k.Backend, runtime.GOOS),
+			HintText: "choose another NXCRED_KEYRING_BACKEND: " + strings.Join(Backends, ", "),
+			Err:      err,
+		}
+	case k.Backend == "secret-service" && strings.Contains(reason, "not provided by any .service files"):
+		return &KeyringError{
+			Msg:      "no Secret Service on the session bus (gnome-keyring, KeePassXC or KWallet is not running)",
+			HintText: headlessHint,
+			Err:      err,
+		}
+	case k.Backend == "pass" && strings.Contains(reason, "executable file not found"):
+		return &KeyringError{
+			Msg:      "keyring backend pass needs the pass command, which is not on PATH",
+			HintText: "install pass and run pass init, or choose another NXCRED_KEYRING_BACKEND",
+			Err:      err,
+		}
+	}
+	if reason == "" {
+		reason = err.Error()
+	}
+	return &KeyringError{
+		Msg:      fmt.Sprintf("cannot open keyring backend %s: %s", k.Backend, reason),
+		HintText: headlessHint,
+		Err:      err,
+	}
+}
+
+// do runs op with the keyring open, bounded by the timeout unless nxcred's
+// own terminal prompt is waiting for a person.
+func (k *Keyring) do(what string, op func(keyring.Keyring) error) error {
+	done := make(chan error, 1)
+	go func() {
+		ring, err := k.open()
+		if err == nil {
+			err = op(ring)
+		}
+		done <- err
+	}()
+	t := time.NewTimer(k.opts.Timeout)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			return k.opError(what, err)
+		case <-t.C:
+			if k.prompting.Load() {
+				t.Reset(k.opts.Timeout)
+				continue
+			}
+			return &KeyringError{
+				Msg:      fmt.Sprintf("the %s keyring did not answer within %s (%s)", k.Backend, k.opts.Timeout, what),
+				HintText: "a desktop unlock prompt may be waiting; unlock the keyring and retry, or " + headlessHint,
+			}
+		}
+	}
+}
+
+func (k *Keyring) opError(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ke *KeyringError
+	if errors.As(err, &ke) {
+		return err
+	}
+	if errors.Is(err, keyring.ErrKeyNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return ErrNoSecret
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "locked"):
+		return &KeyringError{
+			Msg:      fmt.Sprintf("the %s keyring is locked (%s)", k.Backend, what),
+			HintText: "unlock the login keyring (log in to the desktop session, or run gnome-keyring-daemon --unlock), or " + headlessHint,
+			Err:      err,
+		}
+	case k.Backend == "file" && (strings.Contains(msg, "integrity check failed") || strings.Contains(msg, "aes.KeyUnwrap")):
+		return &KeyringError{
+			Msg:      "wrong password for the file keyring in " + k.opts.FileDir,
+			HintText: "check NXCRED_KEYRING_PASSWORD",
+			Err:      err,
+		}
+	case strings.Contains(msg, "Object does not exist at path"):
+		return &KeyringError{
+			Msg:      "the Secret Service has no usable login collection",
+			HintText: "create and unlock the login keyring (open Passwords and Keys / seahorse), or " + headlessHint,
+			Err:      err,
+		}
+	}
+	return &KeyringError{Msg: fmt.Sprintf("keyring %s: %s failed: %v", k.Backend, what, err), HintText: headlessHint, Err: err}
+}
+
+func itemKey(profile string) string { return ServiceName + "/" + profile }
+
+// Get returns the client secret of profile, or ErrNoSecret.
+func (k *Keyring) Get(profile string) (string, error) {
+	var secret string
+	err := k.do("read", func(r keyring.Keyring) error {
+		it, err := r.Get(itemKey(profile))
+		if err == nil && len(it.Data) == 0 {
+			err = keyring.ErrKeyNotFound
+		}
+		secret = string(it.Data)
+		return err
+	})
+	return secret, err
+}
+
+// Set stores the client secret of profile.
+func (k *Keyring) Set(profile, secret string) error {
+	return k.do("write", func(r keyring.Keyring) error {
+		if k.Backend == "file" {
+			// The file backend checks its password only when it decrypts;
+			// writing with a mistyped one would split the store in two.
+			if keys, err := r.Keys(); err == nil && len(keys) > 0 {
+				if _, err := r.Get(keys[0]); err != nil {
+					return err
+				}
+			}
+		}
+		return r.Set(keyring.Item{
+			Key:         itemKey(profile),
+			Data:        []byte(secret),
+			Label:       "nxcred: Nexthink client secret of profile " + profile,
+			Description: "Nexthink API client secret (nxcred)",
+		})
+	})
+}
+
+// Remove deletes the client secret of profile; a missing one is not an
+// error.
+func (k *Keyring) Remove(profile string) error {
+	err := k.do("delete", func(r keyring.Keyring) error { return r.Remove(itemKey(profile)) })
+	if errors.Is(err, ErrNoSecret) {
+		return nil
+	}
+	return err
+}

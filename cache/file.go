@@ -1,0 +1,99 @@
+package cache
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The file is magic + AES-256-GCM(nonce || ciphertext || tag) of the payload,
+// with magic + identity as additional data. The payload is binary and
+// versioned by the magic:
+//
+//	expiry     int64  Unix nanoseconds
+//	fetched at int64  Unix nanoseconds
+//	type len   uint8, then the token type
+//	token len  uint32, then the access token
+var magic = []byte("NXC1")
+
+// MaxFileSize bounds what Open reads; a token file is a few KiB at most.
+const MaxFileSize = 64 << 10
+
+var errFormat = errors.New("not a token cache file of this version")
+
+func aead(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCMWithRandomNonce(block)
+}
+
+func additionalData(id Identity) []byte {
+	return append(append([]byte(nil), magic...), id.String()...)
+}
+
+// Seal encrypts t for identity id with key.
+func Seal(t Token, key []byte, id Identity) ([]byte, error) {
+	if len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
+		return nil, errors.New("token too large to cache")
+	}
+	a, err := aead(key)
+	if err != nil {
+		return nil, err
+	}
+	p := make([]byte, 0, 21+len(t.TokenType)+len(t.AccessToken))
+	p = binary.BigEndian.AppendUint64(p, uint64(t.Expiry.UnixNano()))
+	p = binary.BigEndian.AppendUint64(p, uint64(t.FetchedAt.UnixNano()))
+	p = append(p, byte(len(t.TokenType)))
+	p = append(p, t.TokenType...)
+	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))
+	p = append(p, t.AccessToken...)
+	out := append([]byte(nil), magic...)
+	return a.Seal(out, nil, p, additionalData(id)), nil
+}
+
+// Open decrypts a file written by Seal. Any file that is truncated, garbage,
+// of another version, another identity or another key is an error; callers
+// treat every error as a miss.
+func Open(data, key []byte, id Identity) (Token, error) {
+	if len(data) > MaxFileSize || !bytes.HasPrefix(data, magic) {
+		return Token{}, errFormat
+	}
+	a, err := aead(key)
+	if err != nil {
+		return Token{}, err
+	}
+	p, err := a.Open(nil, nil, data[len(magic):], additionalData(id))
+	if err != nil {
+		return Token{}, fmt.Errorf("token cache file does not open: %w", err)
+	}
+	return decodePayload(p)
+}
+
+func decodePayload(p []byte) (Token, error) {
+	if len(p) < 17 {
+		return Token{}, errFormat
+	}
+	var t Token
+	t.Expiry = time.Unix(0, int64(binary.BigEndian.Uint64(p[0:8])))
+	t.FetchedAt = time.Unix(0, int64(binary.BigEndian.Uint64(p[8:16])))
+	n := int(p[16])
+	p = p[17:]
+	if len(p) < n+4 {
+		return Token{}, errFormat
+	}
+	t.TokenType = string(p[:n])
+	p = p[n:]
+	m := binary.BigEndian.Uint32(p[:4])
+	p = p[4:]
+	if uint64(len(p)) != uint64(m) || m == 0 {
+		return Token{}, errFormat
+	}
+	t.AccessToken = string(p)
+	return t, nil
+}

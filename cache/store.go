@@ -1,0 +1,230 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/rogpeppe/go-internal/robustio"
+)
+
+// DefaultLockWait bounds how long a call waits for another process's token
+// request; it stays under Bazel's 10 s helper timeout.
+const DefaultLockWait = 8 * time.Second
+
+// Slot names one profile's cache file and how to open it.
+type Slot struct {
+	// Name is the file's base name; see ValidName.
+	Name string
+	ID   Identity
+	// Key comes from DeriveKey.
+	Key []byte
+}
+
+// Source says where Get's token came from.
+type Source int
+
+const (
+	// FromCache is a hit.
+	FromCache Source = iota
+	// Fetched is a new token from the endpoint.
+	Fetched
+	// Stale is a cached token inside its last minute, served because the
+	// refresh failed; Result.RefreshErr says why.
+	Stale
+)
+
+// Result is what Get returns.
+type Result struct {
+	Token  Token
+	Source Source
+	// RefreshErr is the failed refresh behind a Stale result.
+	RefreshErr error
+	// WriteErr is set when a fetched token could not be cached.
+	WriteErr error
+}
+
+// Fetcher gets a new token from the token endpoint.
+type Fetcher func(ctx context.Context) (Token, error)
+
+// Store is the cache folder.
+type Store struct {
+	Dir      string
+	LockWait time.Duration
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$`)
+
+// ValidName reports whether name can be a slot name (and so a file name on
+// every OS).
+func ValidName(name string) bool { return validName.MatchString(name) }
+
+// Path is the cache file of slot name.
+func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name+".token") }
+
+func (s *Store) lockPath(name string) string { return filepath.Join(s.Dir, name+".lock") }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Store) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Get returns a token for slot: the cached one while it is Fresh, else a new
+// one from fetch. Cache hits take no lock. A miss takes the slot's lock, reads
+// again (another process may have just fetched), and only then fetches, so N
+// parallel callers make one token request.
+func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, error) {
+	if !ValidName(slot.Name) {
+		return Result{}, fmt.Errorf("invalid cache slot name %q", slot.Name)
+	}
+	if t, ok := s.read(slot); ok && t.Fresh(s.now()) {
+		return Result{Token: t, Source: FromCache}, nil
+	}
+	if err := s.ensureDir(); err != nil {
+		return Result{}, err
+	}
+	start := time.Now()
+	wait := s.LockWait
+	if wait <= 0 {
+		wait = DefaultLockWait
+	}
+	unlock, err := lock(ctx, s.lockPath(slot.Name), wait)
+	if err != nil {
+		return Result{}, err
+	}
+	defer unlock()
+	s.log().Debug("cache lock taken", "profile", slot.Name, "took", time.Since(start))
+
+	cached, ok := s.read(slot)
+	if ok && cached.Fresh(s.now()) {
+		return Result{Token: cached, Source: FromCache}, nil
+	}
+	t, err := fetch(ctx)
+	if err != nil {
+		if ok && cached.Usable(s.now()) {
+			return Result{Token: cached, Source: Stale, RefreshErr: err}, nil
+		}
+		return Result{}, err
+	}
+	res := Result{Token: t, Source: Fetched}
+	if t.Cacheable() {
+		res.WriteErr = s.write(slot, t)
+	} else {
+		// A token too short-lived to serve again must not leave an older
+		// one behind either.
+		s.Drop(slot.Name)
+	}
+	return res, nil
+}
+
+// Put caches t for slot, as login does with the token that proved the
+// secret. A token too short-lived to be served again is not written.
+func (s *Store) Put(slot Slot, t Token) error {
+	if !ValidName(slot.Name) {
+		return fmt.Errorf("invalid cache slot name %q", slot.Name)
+	}
+	if !t.Cacheable() {
+		return nil
+	}
+	if err := s.ensureDir(); err != nil {
+		return err
+	}
+	return s.write(slot, t)
+}
+
+// Peek returns the cached token of slot without fetching, for status.
+func (s *Store) Peek(slot Slot) (Token, bool) { return s.read(slot) }
+
+// read opens the slot's file. Every failure is a miss.
+func (s *Store) read(slot Slot) (Token, bool) {
+	data, err := readSmall(s.Path(slot.Name))
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
+		}
+		return Token{}, false
+	}
+	t, err := Open(data, slot.Key, slot.ID)
+	if err != nil {
+		s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
+		return Token{}, false
+	}
+	return t, true
+}
+
+// readSmall reads at most MaxFileSize bytes of path.
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err == nil && len(data) > MaxFileSize {
+		err = errors.New("cache file too large")
+	}
+	return data, err
+}
+
+func (s *Store) ensureDir() error {
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the token cache folder: %w", err)
+	}
+	return nil
+}
+
+// write replaces the slot's file atomically (see atomicfile.Write).
+func (s *Store) write(slot Slot, t Token) error {
+	data, err := Seal(t, slot.Key, slot.ID)
+	if err == nil {
+		err = atomicfile.Write(s.Path(slot.Name), data)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the token cache: %w", err)
+	}
+	atomicfile.Sweep(s.Path(slot.Name), time.Minute)
+	return nil
+}
+
+// Drop deletes the cached token of slot name, so the next Get fetches. It is
+// how git erase, docker erase and GOAUTH retries invalidate a token.
+func (s *Store) Drop(name string) error {
+	err := robustio.RemoveAll(s.Path(name))
+	if err != nil {
+		return fmt.Errorf("cannot remove the cached token: %w", err)
+	}
+	return nil
+}
+
+// Remove deletes everything the cache holds for slot name: token, lock and
+// leftover temp files. Used by logout.
+func (s *Store) Remove(name string) error {
+	if err := s.Drop(name); err != nil {
+		return err
+	}
+	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name)) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot remove %s: %w", p, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/cache"
+)
+
+type loginFlags struct {
+	profile, instance, region, clientID, scope, tokenURL string
+	hosts                                                []string
+	secretStdin, noVerify, makeDefault                   bool
+}
+
+func (a *app) loginCommand() *cobra.Command {
+	var f loginFlags
+	cmd := &cobra.Command{
+		Use:   "login --instance I --region R --client-id ID",
+		Short: "Store a client secret in the keyring and the profile in the config",
+		Long: `login asks for the client secret on the terminal without echo (or reads it
+from stdin with --client-secret-stdin), checks it by fetching a token (skip with
+--no-verify), then stores the secret in the OS keyring, the profile in the
+config file, and the token in the cache. The first profile becomes the default.`,
+		Example: `  nxcred login --profile prod --instance acme --region eu --client-id 0oa1b2c3
+  printf %s "$SECRET" | nxcred login --profile ci --instance acme --region eu --client-id 0oa1b2c3 --client-secret-stdin`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.login(f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.profile, "profile", "p", "default", "name of the profile to create or replace")
+	fl.StringVar(&f.instance, "instance", "", "Nexthink instance: acme in https://acme.eu.nexthink.cloud (required)")
+	fl.StringVar(&f.region, "region", "", "Nexthink region: "+strings.Join(auth.Regions, ", ")+" (required)")
+	fl.StringVar(&f.clientID, "client-id", "", "client id of the API credential (required)")
+	fl.StringVar(&f.scope, "scope", "", "OAuth scope (default "+auth.DefaultScope+")")
+	fl.StringVar(&f.tokenURL, "token-url", "", "token endpoint override; https only (http for loopback addresses)")
+	fl.StringArrayVar(&f.hosts, "host", nil, "extra API host that may receive this profile's tokens (repeatable)")
+	fl.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of the terminal")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "store the secret without checking it against the token endpoint")
+	fl.BoolVar(&f.makeDefault, "default", false, "make this the default profile")
+	cmd.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(auth.Regions, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// pastedAddress matches a Nexthink address pasted as the instance.
+var pastedAddress = regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)(?:-login|\.api|\.data)?\.(us|eu|pac|meta)\.nexthink\.cloud/?$`)
+
+func (a *app) loginProfile(f loginFlags) (*auth.Profile, error) {
+	var missing []string
+	for _, m := range []struct{ name, v string }{{"--instance", f.instance}, {"--region", f.region}, {"--client-id", f.clientID}} {
+		if m.v == "" {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &usageError{err: fmt.Errorf("login needs %s", strings.Join(missing, ", ")), hint: "see: nxcred login --help"}
+	}
+	if m := pastedAddress.FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
+		return nil, &usageError{err: fmt.Errorf("--instance %q is an address, not an instance name", f.instance), hint: fmt.Sprintf("use --instance %s --region %s", m[1], m[2])}
+	}
+	p := &auth.Profile{
+		Name: f.profile, Instance: f.instance, Region: f.region, ClientID: f.clientID,
+		Scope: f.scope, TokenURL: f.tokenURL, Hosts: f.hosts,
+	}
+	if p.Scope == auth.DefaultScope {
+		p.Scope = ""
+	}
+	if err := p.Validate(); err != nil {
+		return nil, &usageError{err: err}
+	}
+	return p, nil
+}
+
+func (a *app) readClientSecret(f loginFlags) (string, error) {
+	var secret string
+	if f.secretStdin {
+		b, err := io.ReadAll(io.LimitReader(a.stdin, 8<<10))
+		if err != nil {
+			return "", fmt.Errorf("cannot read the client secret from stdin: %w", err)
+		}
+		secret = strings.TrimRight(string(b), "\r\n")
+	} else {
+		s, err := auth.ReadPassword(fmt.Sprintf("Client secret for profile %s: ", f.profile))
+		if errors.Is(err, auth.ErrNoTerminal) {
+			return "", &usageError{
+				err:  errors.New("no terminal to read the client secret from"),
+				hint: "pipe it in: printf %s \"$SECRET\" | nxcred login ... --client-secret-stdin",
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		secret = s
+	}
+	if secret == "" {
+		return "", &usageError{err: errors.New("empty client secret")}
+	}
+	if len(secret) > 4096 || strings.ContainsFunc(secret, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", &usageError{err: errors.New("the client secret has control characters or is longer than 4096 bytes; paste it exactly as Nexthink shows it")}
+	}
+	return secret, nil
+}
+
+// login checks everything before it changes anything: a wrong secret, an
+// unreachable endpoint or a broken keyring leaves the keyring, the config
+// and the cache as they were.
+func (a *app) login(f loginFlags) error {
+	p, err := a.loginProfile(f)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	ring, err := a.keyring()
+	if err != nil {
+		return err
+	}
+	secret, err := a.readClientSecret(f)
+	if err != nil {
+		return err
+	}
+	a.redact(secret)
+	store, timeout, err := a.store()
+	if err != nil {
+		return err
+	}
+	var tok cache.Token
+	if !f.noVerify {
+		fetcher, err := a.fetcher(p, secret, timeout)
+		if err != nil {
+			return err
+		}
+		if tok, err = fetcher.Fetch(a.ctx); err != nil {
+			return err
+		}
+		a.redact(tok.AccessToken)
+	}
+	prev, prevErr := ring.Get(p.Name)
+	if err := ring.Set(p.Name, secret); err != nil {
+		return err
+	}
+	rollback := func() {
+		if prevErr == nil {
+			ring.Set(p.Name, prev)
+		} else {
+			ring.Remove(p.Name)
+		}
+	}
+	// A replaced profile's old tokens belong to another identity or secret.
+	if err := store.Remove(p.SlotName()); err != nil {
+		rollback()
+		return err
+	}
+	cfg.Put(p)
+	if f.makeDefault {
+		cfg.Default = p.Name
+	}
+	if err := cfg.Save(); err != nil {
+		rollback()
+		return err
+	}
+	if !f.noVerify {
+		if err := store.Put(slotFor(p, secret), tok); err != nil {
+			a.warnf("%v", err)
+		}
+	}
+	verified := "checked with Nexthink"
+	if f.noVerify {
+		verified = "not checked (--no-verify)"
+	}
+	a.infof("profile %s saved: secret in the %s keyring, %s", p.Name, ring.Backend, verified)
+	return nil
+}

@@ -1,0 +1,62 @@
+// Package atomicfile replaces small private files so that a reader sees the
+// old content or the new one, never a torn mix.
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rogpeppe/go-internal/robustio"
+)
+
+// Write replaces path with data, mode 0600: a temp file in the same folder
+// (so the rename cannot cross file systems), synced, then renamed over.
+// robustio.Rename retries the transient errors Windows gives while another
+// process has the target open. A process killed at any point leaves the old
+// file or the new one, plus at most a temp file that Sweep removes.
+func Write(path string, data []byte) error {
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(dir, base+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		// CreateTemp already makes 0600 files; this states it against any
+		// future change of that default.
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		err = robustio.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// TempFiles lists the temp files Write may have left beside path.
+func TempFiles(path string) []string {
+	dir, base := filepath.Split(path)
+	m, _ := filepath.Glob(filepath.Join(dir, base+".*.tmp"))
+	return m
+}
+
+// Sweep removes temp files beside path older than age, left by a writer that
+// was killed, so a folder cannot grow without bound.
+func Sweep(path string, age time.Duration) {
+	for _, p := range TempFiles(path) {
+		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > age {
+			os.Remove(p)
+		}
+	}
+}

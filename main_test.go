@@ -1,0 +1,56 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite the cmp golden sections of testdata/script")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"nxcred": main,
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: the real binary against the fake
+// Nexthink endpoint (auth/authtest) over TLS.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *update,
+		Setup:               setupScript,
+		Cmds:                scriptCommands,
+	})
+}
+
+// setupScript pins every folder nxcred could write to under $WORK and gives
+// the keyring library a bus address it cannot dial, so no script touches the
+// machine's real home, keyring or D-Bus (LIBRARIES.md §1.4, §3.2).
+func setupScript(e *testscript.Env) error {
+	home := filepath.Join(e.WorkDir, "home")
+	for k, v := range map[string]string{
+		"HOME":                     home,
+		"USERPROFILE":              home,
+		"XDG_CONFIG_HOME":          filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME":           filepath.Join(home, ".cache"),
+		"XDG_DATA_HOME":            filepath.Join(home, ".local", "share"),
+		"XDG_STATE_HOME":           filepath.Join(home, ".local", "state"),
+		"XDG_RUNTIME_DIR":          filepath.Join(e.WorkDir, "run"),
+		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
+		"NO_PROXY":                 "127.0.0.1,::1,localhost",
+	} {
+		e.Setenv(k, v)
+	}
+	if err := os.MkdirAll(filepath.Join(e.WorkDir, "run"), 0o700); err != nil {
+		return err
+	}
+	e.Values[serverKey{}] = &scriptServer{}
+	return nil
+}
