@@ -213,6 +213,9 @@ life remains.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          noArgs,
+		// Runnable, so that an unknown command reaches noArgs (exit 2)
+		// instead of cobra printing help and exiting 0.
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			return a.setupLog()
 		},

@@ -43,4 +43,3 @@ func (a *app) tokenCommand() *cobra.Command {
 func credential(t cache.Token) protocol.Credential {
 	return protocol.Credential{Token: t.AccessToken, TokenType: "Bearer", Expires: t.ReportedExpiry()}
 }
-

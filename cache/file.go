@@ -11,7 +11,7 @@ import (
 )
 
 // The file is magic + AES-256-GCM(nonce || ciphertext || tag) of the payload,
-// with magic + identity as additional data. The payload is binary and
+// with magic, slot name and identity as additional data. The payload is binary and
 // versioned by the magic:
 //
 //	expiry     int64  Unix nanoseconds
@@ -33,16 +33,19 @@ func aead(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCMWithRandomNonce(block)
 }
 
-func additionalData(id Identity) []byte {
-	return append(append([]byte(nil), magic...), id.String()...)
+func additionalData(s Slot) []byte {
+	ad := append([]byte(nil), magic...)
+	ad = append(ad, s.Name...)
+	ad = append(ad, '\n')
+	return append(ad, s.ID.String()...)
 }
 
-// Seal encrypts t for identity id with key.
-func Seal(t Token, key []byte, id Identity) ([]byte, error) {
+// Seal encrypts t for slot s.
+func Seal(t Token, s Slot) ([]byte, error) {
 	if len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
 		return nil, errors.New("token too large to cache")
 	}
-	a, err := aead(key)
+	a, err := aead(s.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -54,21 +57,21 @@ func Seal(t Token, key []byte, id Identity) ([]byte, error) {
 	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))
 	p = append(p, t.AccessToken...)
 	out := append([]byte(nil), magic...)
-	return a.Seal(out, nil, p, additionalData(id)), nil
+	return a.Seal(out, nil, p, additionalData(s)), nil
 }
 
 // Open decrypts a file written by Seal. Any file that is truncated, garbage,
-// of another version, another identity or another key is an error; callers
+// of another version, another slot, identity or key is an error; callers
 // treat every error as a miss.
-func Open(data, key []byte, id Identity) (Token, error) {
+func Open(data []byte, s Slot) (Token, error) {
 	if len(data) > MaxFileSize || !bytes.HasPrefix(data, magic) {
 		return Token{}, errFormat
 	}
-	a, err := aead(key)
+	a, err := aead(s.Key)
 	if err != nil {
 		return Token{}, err
 	}
-	p, err := a.Open(nil, nil, data[len(magic):], additionalData(id))
+	p, err := a.Open(nil, nil, data[len(magic):], additionalData(s))
 	if err != nil {
 		return Token{}, fmt.Errorf("token cache file does not open: %w", err)
 	}

@@ -163,7 +163,7 @@ func (s *Store) read(slot Slot) (Token, bool) {
 		}
 		return Token{}, false
 	}
-	t, err := Open(data, slot.Key, slot.ID)
+	t, err := Open(data, slot)
 	if err != nil {
 		s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
 		return Token{}, false
@@ -194,7 +194,7 @@ func (s *Store) ensureDir() error {
 
 // write replaces the slot's file atomically (see atomicfile.Write).
 func (s *Store) write(slot Slot, t Token) error {
-	data, err := Seal(t, slot.Key, slot.ID)
+	data, err := Seal(t, slot)
 	if err == nil {
 		err = atomicfile.Write(s.Path(slot.Name), data)
 	}
