@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -144,9 +145,11 @@ func (a *app) login(f loginFlags) error {
 		a.redact(tok.AccessToken)
 	}
 	prev, prevErr := ring.Get(p.Name)
+	t := time.Now()
 	if err := ring.Set(p.Name, secret); err != nil {
 		return err
 	}
+	a.log.Debug("secret stored", "backend", ring.Backend, "took", time.Since(t))
 	rollback := func() {
 		if prevErr == nil {
 			ring.Set(p.Name, prev)
@@ -167,6 +170,7 @@ func (a *app) login(f loginFlags) error {
 		rollback()
 		return err
 	}
+	a.log.Debug("config saved", "path", cfg.Path)
 	if !f.noVerify {
 		if err := store.Put(slotFor(p, secret), tok); err != nil {
 			a.warnf("%v", err)
