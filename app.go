@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a.log, _ = clilog.New(nil)
 	defer a.closeLog()
 	root := a.rootCommand()
-	root.SetArgs(args[1:])
+	root.SetArgs(dispatch(args))
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -62,6 +62,29 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	}
 	return a.fail(err)
+}
+
+// dispatch maps the name nxcred was invoked as to a command: as
+// git-credential-nxcred it speaks git's protocol, as docker-credential-nxcred
+// docker's (whose clients also send --version and --help).
+func dispatch(args []string) []string {
+	name := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
+	rest := args[1:]
+	switch name {
+	case "git-credential-nxcred":
+		return append([]string{"git"}, rest...)
+	case "docker-credential-nxcred":
+		if len(rest) == 1 {
+			switch rest[0] {
+			case "--version", "-v":
+				rest = []string{"version"}
+			case "--help", "-h":
+				return []string{"docker", "--help"}
+			}
+		}
+		return append([]string{"docker"}, rest...)
+	}
+	return rest
 }
 
 // xdgDir is the XDG folder from the given environment when it names an
@@ -230,6 +253,12 @@ life remains.`,
 		a.profilesCommand(),
 		a.statusCommand(),
 		a.tokenCommand(),
+		a.execCommand(),
+		a.kubectlCommand(),
+		a.gitCommand(),
+		a.dockerCommand(),
+		a.bazelCommand(),
+		a.goauthCommand(),
 		a.versionCommand(),
 	)
 	return root

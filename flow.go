@@ -165,3 +165,42 @@ func profileLabel(p *auth.Profile) string {
 	}
 	return "profile " + p.Name
 }
+
+// hintError is an error with a hint to print after it.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+func (e *hintError) Hint() string  { return e.hint }
+
+
+// isNoProfile reports whether err says that no profile exists or was chosen.
+func isNoProfile(err error) bool {
+	var np *auth.NoProfileError
+	return errors.As(err, &np)
+}
+
+// drop invalidates the cached token of the profile that owns ch.Host (git
+// erase, docker erase): the next call fetches a new one. A foreign host, or
+// no profile at all, is not an error: there is nothing of ours to drop.
+func (a *app) drop(ch auth.Choice) error {
+	p, _, err := a.resolve(ch)
+	if isNoProfile(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ch.Host != "" && !p.HasHost(ch.Host) {
+		return nil
+	}
+	store, _, err := a.store()
+	if err != nil {
+		return err
+	}
+	a.log.Debug("cached token dropped", "profile", p.Name, "host", ch.Host)
+	return store.Drop(p.SlotName())
+}

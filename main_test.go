@@ -13,7 +13,9 @@ var update = flag.Bool("update", false, "rewrite the cmp golden sections of test
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"nxcred": main,
+		"nxcred":                   main,
+		"git-credential-nxcred":    main,
+		"docker-credential-nxcred": main,
 	})
 }
 
@@ -48,9 +50,12 @@ func setupScript(e *testscript.Env) error {
 	} {
 		e.Setenv(k, v)
 	}
-	if err := os.MkdirAll(filepath.Join(e.WorkDir, "run"), 0o700); err != nil {
-		return err
+	for _, dir := range []string{home, filepath.Join(e.WorkDir, "run")} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
 	}
 	e.Values[serverKey{}] = &scriptServer{}
+	e.Values[apiServerKey{}] = &scriptAPIServer{}
 	return nil
 }

@@ -29,6 +29,7 @@ var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"tokenserver": cmdTokenServer,
 	"noplaintext": cmdNoPlaintext,
 	"perm":        cmdPerm,
+	"apiserver":   cmdAPIServer,
 }
 
 func server(ts *testscript.TestScript) *authtest.Server {
