@@ -176,7 +176,6 @@ func (e *hintError) Error() string { return e.err.Error() }
 func (e *hintError) Unwrap() error { return e.err }
 func (e *hintError) Hint() string  { return e.hint }
 
-
 // isNoProfile reports whether err says that no profile exists or was chosen.
 func isNoProfile(err error) bool {
 	var np *auth.NoProfileError
