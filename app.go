@@ -204,6 +204,9 @@ func (a *app) config() (*auth.Config, error) {
 		return nil, err
 	}
 	a.log.Debug("config loaded", "path", a.configPath, "profiles", len(cfg.Profiles), "took", time.Since(t))
+	for _, w := range cfg.Warnings {
+		a.warnf("%s", w)
+	}
 	a.cfg = cfg
 	return cfg, nil
 }
@@ -259,6 +262,7 @@ life remains.`,
 		a.dockerCommand(),
 		a.bazelCommand(),
 		a.goauthCommand(),
+		a.configureCommand(),
 		a.versionCommand(),
 	)
 	return root

@@ -30,7 +30,7 @@ the profile and must belong to it. See: nxcred configure kubectl`,
 func (a *app) kubectl(profile string) error {
 	info, err := protocol.ParseExecInfo(a.getenv("KUBERNETES_EXEC_INFO"))
 	if err != nil {
-		return fmt.Errorf("KUBERNETES_EXEC_INFO: %w", err)
+		return err
 	}
 	p, t, err := a.token(auth.Choice{Flag: profile, Host: info.ServerHost}, tokenOptions{})
 	if errors.Is(err, errForeignHost) {

@@ -81,7 +81,22 @@ func (a *app) store() (*cache.Store, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return &cache.Store{Dir: a.cacheDir, LockWait: timeout, Now: a.now, Log: a.log}, timeout, nil
+	return &cache.Store{Dir: a.cacheDir, LockWait: timeout, Now: a.now, Log: a.log, Remember: rememberFor, Warn: func(m string) { a.warnf("%s", m) }}, timeout, nil
+}
+
+// rememberFor says how long a failed token request is remembered, so that a
+// burst of callers waiting for it fail fast with its error instead of each
+// asking again: a rejected secret for 10 s (the memo is keyed by the secret,
+// so a corrected one is tried at once), anything else for 3 s.
+func rememberFor(err error) time.Duration {
+	var fe *auth.FetchError
+	if !errors.As(err, &fe) {
+		return 0
+	}
+	if fe.Kind == auth.KindRejected {
+		return 10 * time.Second
+	}
+	return 3 * time.Second
 }
 
 func slotFor(p *auth.Profile, secret string) cache.Slot {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/fileperm"
 )
 
 // MaxConfigSize bounds the config file nxcred reads.
@@ -27,6 +28,8 @@ type Config struct {
 	// Default names the profile used when nothing else chooses one.
 	Default  string
 	Profiles map[string]*Profile
+	// Warnings are problems LoadConfig repaired, for the caller to show.
+	Warnings []string
 }
 
 // The file's shape. Keys are snake_case; unknown keys are errors, so a typo
@@ -71,6 +74,10 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, fmt.Errorf("cannot read the config file: %w", err)
 	}
 	defer f.Close()
+	warning, err := checkPrivate(f, path)
+	if err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the config file: %w", err)
@@ -87,7 +94,34 @@ func LoadConfig(path string) (*Config, error) {
 		return nil, err
 	}
 	c.Path = path
+	if warning != "" {
+		c.Warnings = append(c.Warnings, warning)
+	}
 	return c, nil
+}
+
+// checkPrivate refuses a config file that another user owns or may write:
+// whoever can change it can point the token URL at a server of theirs and
+// receive the client secret. A file others may only read is made private,
+// with a warning.
+func checkPrivate(f *os.File, path string) (string, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("cannot read the config file: %w", err)
+	}
+	st := fileperm.Of(fi)
+	switch {
+	case st.ForeignOwner:
+		return "", &ConfigError{Path: path, Msg: "owned by another user; refusing to use it, since the config decides where the client secret is sent"}
+	case st.OthersWrite:
+		return "", &ConfigError{Path: path, Msg: fmt.Sprintf("writable by other users (mode %#o); refusing to use it, since the config decides where the client secret is sent: run chmod 600 %s", fi.Mode().Perm(), path)}
+	case st.OthersRead:
+		if err := os.Chmod(path, 0o600); err != nil {
+			return "", &ConfigError{Path: path, Msg: fmt.Sprintf("readable by other users and cannot be made private: %v", err)}
+		}
+		return fmt.Sprintf("%s was readable by other users (mode %#o); made it private (0600)", path, fi.Mode().Perm()), nil
+	}
+	return "", nil
 }
 
 // ParseConfig parses the content of a config file and validates every

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -159,8 +160,8 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 	if !strings.EqualFold(tok.TokenType, "bearer") {
 		return cache.Token{}, bad(fmt.Sprintf("returned token_type %q, not Bearer", truncate(tok.TokenType, 32)))
 	}
-	if len(tok.AccessToken) > 16<<10 || strings.ContainsFunc(tok.AccessToken, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (too long, or white space or control characters)")
+	if len(tok.AccessToken) > 16<<10 || !b64token.MatchString(tok.AccessToken) {
+		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
 	}
 	t := cache.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
 	lifetime, known, err := expiresIn(tok.Extra("expires_in"))
@@ -186,6 +187,11 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 	}
 	return t, nil
 }
+
+// b64token is RFC 6750 §2.1's token syntax, the one every protocol writer
+// in package protocol accepts: checking it here fails at the fetch, with the
+// endpoint named, instead of at the output.
+var b64token = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
 
 // expiresIn reads the raw expires_in: a JSON number or a string of digits
 // (both seen in the wild, x/oauth2 accepts both). Missing is unknown, not an

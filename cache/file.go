@@ -20,6 +20,11 @@ import (
 //	token len  uint32, then the access token
 var magic = []byte("NXC1")
 
+// memoMagic starts a remembered-failure file (memo.go). Its own magic, in
+// the additional data too, keeps a memo renamed to a token file from ever
+// opening as a token.
+var memoMagic = []byte("NXF1")
+
 // MaxFileSize bounds what Open reads; a token file is a few KiB at most.
 const MaxFileSize = 64 << 10
 
@@ -33,7 +38,7 @@ func aead(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCMWithRandomNonce(block)
 }
 
-func additionalData(s Slot) []byte {
+func additionalData(magic []byte, s Slot) []byte {
 	ad := append([]byte(nil), magic...)
 	ad = append(ad, s.Name...)
 	ad = append(ad, '\n')
@@ -41,9 +46,22 @@ func additionalData(s Slot) []byte {
 }
 
 // Seal encrypts t for slot s.
-func Seal(t Token, s Slot) ([]byte, error) {
-	if len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
-		return nil, errors.New("token too large to cache")
+func Seal(t Token, s Slot) ([]byte, error) { return seal(magic, t, s) }
+
+// Open decrypts a file written by Seal. Any file that is truncated, garbage,
+// of another version, another slot, identity or key is an error; callers
+// treat every error as a miss.
+func Open(data []byte, s Slot) (Token, error) { return open(magic, data, s) }
+
+// encodable bounds the times the format stores (int64 Unix nanoseconds).
+func encodable(t time.Time) bool { return t.Year() >= 1700 && t.Year() < 2200 }
+
+func seal(magic []byte, t Token, s Slot) ([]byte, error) {
+	if t.AccessToken == "" || len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
+		return nil, errors.New("token empty or too large to cache")
+	}
+	if !encodable(t.Expiry) || !encodable(t.FetchedAt) {
+		return nil, errors.New("token times out of range to cache")
 	}
 	a, err := aead(s.Key)
 	if err != nil {
@@ -57,13 +75,10 @@ func Seal(t Token, s Slot) ([]byte, error) {
 	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))
 	p = append(p, t.AccessToken...)
 	out := append([]byte(nil), magic...)
-	return a.Seal(out, nil, p, additionalData(s)), nil
+	return a.Seal(out, nil, p, additionalData(magic, s)), nil
 }
 
-// Open decrypts a file written by Seal. Any file that is truncated, garbage,
-// of another version, another slot, identity or key is an error; callers
-// treat every error as a miss.
-func Open(data []byte, s Slot) (Token, error) {
+func open(magic, data []byte, s Slot) (Token, error) {
 	if len(data) > MaxFileSize || !bytes.HasPrefix(data, magic) {
 		return Token{}, errFormat
 	}
@@ -71,7 +86,7 @@ func Open(data []byte, s Slot) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	p, err := a.Open(nil, nil, data[len(magic):], additionalData(s))
+	p, err := a.Open(nil, nil, data[len(magic):], additionalData(magic, s))
 	if err != nil {
 		return Token{}, fmt.Errorf("token cache file does not open: %w", err)
 	}

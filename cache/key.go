@@ -3,6 +3,7 @@ package cache
 import (
 	"crypto/hkdf"
 	"crypto/sha256"
+	"strconv"
 	"strings"
 )
 
@@ -15,9 +16,16 @@ type Identity struct {
 	Scope    string
 }
 
-// String joins the fields with a separator none of them may contain.
+// String encodes the fields unambiguously, each with its length, so no two
+// identities give the same string whatever their fields hold.
 func (id Identity) String() string {
-	return strings.Join([]string{id.TokenURL, id.ClientID, id.Scope}, "\n")
+	var b strings.Builder
+	for _, f := range []string{id.TokenURL, id.ClientID, id.Scope} {
+		b.WriteString(strconv.Itoa(len(f)))
+		b.WriteByte(':')
+		b.WriteString(f)
+	}
+	return b.String()
 }
 
 // hkdfSalt fixes the purpose of the derived key; bump it with the format.

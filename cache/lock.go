@@ -15,12 +15,18 @@ var ErrLockTimeout = errors.New("timed out waiting for the token cache lock")
 
 // LockError says which lock a wait gave up on.
 type LockError struct {
-	Path string
-	Wait time.Duration
+	Profile string
+	Path    string
+	Wait    time.Duration
 }
 
 func (e *LockError) Error() string {
-	return fmt.Sprintf("%v %s after %s: another nxcred is fetching a token for this profile", ErrLockTimeout, e.Path, e.Wait)
+	return fmt.Sprintf("%v of profile %s (%s) after %s: another nxcred is fetching a token for it", ErrLockTimeout, e.Profile, e.Path, e.Wait)
+}
+
+// Hint tells the user what to do.
+func (e *LockError) Hint() string {
+	return "the token endpoint may be slow: retry, or allow longer with NXCRED_TIMEOUT; a crashed nxcred releases the lock by itself"
 }
 
 func (e *LockError) Unwrap() error { return ErrLockTimeout }
@@ -32,7 +38,7 @@ func (e *LockError) Unwrap() error { return ErrLockTimeout }
 // process, so the next poll succeeds.
 func lock(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	waitCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	delay := time.Millisecond
 	for {
@@ -45,12 +51,14 @@ func lock(ctx context.Context, path string, wait time.Duration) (unlock func(), 
 		}
 		t := time.NewTimer(delay)
 		select {
-		case <-ctx.Done():
+		case <-waitCtx.Done():
 			t.Stop()
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, &LockError{Path: path, Wait: wait}
+			// The caller's own deadline or cancellation is theirs to
+			// report; only the wait given here running out is a LockError.
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			return nil, ctx.Err()
+			return nil, &LockError{Path: path, Wait: wait}
 		case <-t.C:
 		}
 		if delay < 16*time.Millisecond {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/fileperm"
 	"github.com/rogpeppe/go-internal/robustio"
 )
 
@@ -61,6 +62,28 @@ type Store struct {
 	LockWait time.Duration
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Remember, when set, says how long a failed fetch is remembered (0:
+	// not at all). Callers that wait on the lock while another process's
+	// fetch fails then fail fast with its error instead of asking again.
+	Remember func(error) time.Duration
+	// Warn shows a problem the store worked around (a cache file or folder
+	// others could read); nil discards it.
+	Warn func(string)
+
+	warned map[string]bool
+}
+
+// warn shows a message once per Store: Get reads a file twice on a miss.
+func (s *Store) warn(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s.Warn == nil || s.warned[msg] {
+		return
+	}
+	if s.warned == nil {
+		s.warned = map[string]bool{}
+	}
+	s.warned[msg] = true
+	s.Warn(msg)
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$`)
@@ -109,6 +132,10 @@ func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, erro
 	}
 	unlock, err := lock(ctx, s.lockPath(slot.Name), wait)
 	if err != nil {
+		var le *LockError
+		if errors.As(err, &le) {
+			le.Profile = slot.Name
+		}
 		return Result{}, err
 	}
 	defer unlock()
@@ -118,12 +145,29 @@ func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, erro
 	if ok && cached.Fresh(s.now()) {
 		return Result{Token: cached, Source: FromCache}, nil
 	}
+	if s.Remember != nil {
+		if ferr := s.recall(slot); ferr != nil {
+			s.log().Debug("failing fast with a failure remembered from another call", "profile", slot.Name, "at", ferr.At)
+			if ok && cached.Usable(s.now()) {
+				return Result{Token: cached, Source: Stale, RefreshErr: ferr}, nil
+			}
+			return Result{}, ferr
+		}
+	}
 	t, err := fetch(ctx)
 	if err != nil {
+		if s.Remember != nil && ctx.Err() == nil {
+			if d := s.Remember(err); d > 0 {
+				s.remember(slot, err, d)
+			}
+		}
 		if ok && cached.Usable(s.now()) {
 			return Result{Token: cached, Source: Stale, RefreshErr: err}, nil
 		}
 		return Result{}, err
+	}
+	if s.Remember != nil {
+		s.forget(slot.Name)
 	}
 	res := Result{Token: t, Source: Fetched}
 	if t.Cacheable() {
@@ -152,11 +196,19 @@ func (s *Store) Put(slot Slot, t Token) error {
 }
 
 // Peek returns the cached token of slot without fetching, for status.
-func (s *Store) Peek(slot Slot) (Token, bool) { return s.read(slot) }
+func (s *Store) Peek(slot Slot) (Token, bool) {
+	if !ValidName(slot.Name) {
+		return Token{}, false
+	}
+	return s.read(slot)
+}
 
 // read opens the slot's file. Every failure is a miss.
 func (s *Store) read(slot Slot) (Token, bool) {
 	data, err := readSmall(s.Path(slot.Name))
+	if errors.Is(err, errNotPrivate) {
+		s.warn("%s is readable or writable by other users; not using it (it will be replaced by a private one)", s.Path(slot.Name))
+	}
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
@@ -171,13 +223,21 @@ func (s *Store) read(slot Slot) (Token, bool) {
 	return t, true
 }
 
-// readSmall reads at most MaxFileSize bytes of path.
+// errNotPrivate marks a cache file another user owns or others may read or
+// write: it is not trusted, and the next write replaces it with a private
+// one.
+var errNotPrivate = errors.New("cache file is not private")
+
+// readSmall reads at most MaxFileSize bytes of path, if the file is private.
 func readSmall(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fileperm.Of(fi).Private() {
+		return nil, errNotPrivate
+	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err == nil && len(data) > MaxFileSize {
 		err = errors.New("cache file too large")
@@ -185,9 +245,25 @@ func readSmall(path string) ([]byte, error) {
 	return data, err
 }
 
+// ensureDir creates the cache folder 0700, and makes an existing one private
+// again if others could list or change it.
 func (s *Store) ensureDir() error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the token cache folder: %w", err)
+	}
+	fi, err := os.Stat(s.Dir)
+	if err != nil {
+		return fmt.Errorf("cannot use the token cache folder: %w", err)
+	}
+	st := fileperm.Of(fi)
+	if st.ForeignOwner {
+		return fmt.Errorf("the token cache folder %s belongs to another user; refusing to use it", s.Dir)
+	}
+	if st.OthersRead || st.OthersWrite {
+		if err := os.Chmod(s.Dir, 0o700); err != nil {
+			return fmt.Errorf("the token cache folder %s is open to other users and cannot be made private: %w", s.Dir, err)
+		}
+		s.warn("%s was open to other users (mode %#o); made it private (0700)", s.Dir, fi.Mode().Perm())
 	}
 	return nil
 }
@@ -208,6 +284,9 @@ func (s *Store) write(slot Slot, t Token) error {
 // Drop deletes the cached token of slot name, so the next Get fetches. It is
 // how git erase, docker erase and GOAUTH retries invalidate a token.
 func (s *Store) Drop(name string) error {
+	if !ValidName(name) {
+		return fmt.Errorf("invalid cache slot name %q", name)
+	}
 	err := robustio.RemoveAll(s.Path(name))
 	if err != nil {
 		return fmt.Errorf("cannot remove the cached token: %w", err)
@@ -215,13 +294,29 @@ func (s *Store) Drop(name string) error {
 	return nil
 }
 
-// Remove deletes everything the cache holds for slot name: token, lock and
-// leftover temp files. Used by logout.
+// Remove deletes everything the cache holds for slot name: token, lock,
+// remembered failure and leftover temp files. Used by logout and login. It
+// takes the slot's lock first, so a fetch in flight finishes (and writes)
+// before the token is removed, not after.
 func (s *Store) Remove(name string) error {
 	if err := s.Drop(name); err != nil {
 		return err
 	}
-	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name)) {
+	if _, err := os.Stat(s.lockPath(name)); err == nil {
+		wait := s.LockWait
+		if wait <= 0 {
+			wait = DefaultLockWait
+		}
+		unlock, err := lock(context.Background(), s.lockPath(name), wait)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if err := s.Drop(name); err != nil {
+			return err
+		}
+	}
+	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name)) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove %s: %w", p, err)
 		}

@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/robustio"
@@ -17,6 +18,10 @@ import (
 // file or the new one, plus at most a temp file that Sweep removes.
 func Write(path string, data []byte) error {
 	dir, base := filepath.Split(path)
+	if dir == "" {
+		// CreateTemp("") would mean the system temp folder, not this one.
+		dir = "."
+	}
 	f, err := os.CreateTemp(dir, base+".*.tmp")
 	if err != nil {
 		return err
@@ -44,11 +49,31 @@ func Write(path string, data []byte) error {
 	return nil
 }
 
-// TempFiles lists the temp files Write may have left beside path.
+// TempFiles lists the temp files Write may have left beside path: exactly
+// base.<digits>.tmp, as os.CreateTemp names them, so that the temp files of
+// another file whose name starts with base are never included.
 func TempFiles(path string) []string {
 	dir, base := filepath.Split(path)
-	m, _ := filepath.Glob(filepath.Join(dir, base+".*.tmp"))
-	return m
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		rest, ok := strings.CutPrefix(n, base+".")
+		if !ok {
+			continue
+		}
+		digits, ok := strings.CutSuffix(rest, ".tmp")
+		if ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+			out = append(out, filepath.Join(dir, n))
+		}
+	}
+	return out
 }
 
 // Sweep removes temp files beside path older than age, left by a writer that

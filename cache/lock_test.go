@@ -1,0 +1,242 @@
+package cache_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/nxcred/nxcred/cache"
+)
+
+// holdLock takes the slot's lock from the test, as another nxcred process
+// would, and returns its release.
+func holdLock(t *testing.T, dir, name string) (path string, release func()) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, name+".lock")
+	fl := flock.New(path)
+	if err := fl.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { fl.Unlock() }) }
+	t.Cleanup(release)
+	return path, release
+}
+
+// TestGetSingleFlight: callers that miss together make one token request.
+// Each goroutine has its own Store, so they meet only at the lock file, as
+// separate processes do.
+func TestGetSingleFlight(t *testing.T) {
+	t.Parallel()
+	const n = 30
+	dir := filepath.Join(t.TempDir(), "nxcred")
+	now := func() time.Time { return t0 }
+	f := &fetcher{tok: tokenAt("the-one-token", t0, time.Hour), delay: 50 * time.Millisecond}
+
+	var ready, done sync.WaitGroup
+	start := make(chan struct{})
+	results := make([]cache.Result, n)
+	errs := make([]error, n)
+	for i := range n {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			s := &cache.Store{Dir: dir, Now: now, LockWait: 5 * time.Second}
+			ready.Done()
+			<-start
+			results[i], errs[i] = s.Get(context.Background(), testSlot, f.fetch)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+
+	if got := f.calls.Load(); got != 1 {
+		t.Errorf("%d parallel Get() made %d token requests, want 1", n, got)
+	}
+	fetched := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("Get() #%d error = %v, want nil", i, errs[i])
+			continue
+		}
+		if !sameToken(results[i].Token, f.tok) {
+			t.Errorf("Get() #%d = %s, want %s", i, fmtToken(results[i].Token), fmtToken(f.tok))
+		}
+		if results[i].Source == cache.Fetched {
+			fetched++
+		}
+	}
+	if fetched != 1 {
+		t.Errorf("%d Get() results have Source Fetched, want 1", fetched)
+	}
+}
+
+func TestGetLockTimeout(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	s.LockWait = 100 * time.Millisecond
+	lockPath, _ := holdLock(t, s.Dir, "prod")
+	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
+
+	begin := time.Now()
+	_, err := s.Get(t.Context(), testSlot, f.fetch)
+	took := time.Since(begin)
+
+	var le *cache.LockError
+	if !errors.As(err, &le) {
+		t.Fatalf("Get() with the lock held: error = %v (%T), want a *LockError", err, err)
+	}
+	if !errors.Is(err, cache.ErrLockTimeout) {
+		t.Errorf("errors.Is(%v, ErrLockTimeout) = false, want true", err)
+	}
+	if le.Path != lockPath {
+		t.Errorf("LockError.Path = %q, want %q", le.Path, lockPath)
+	}
+	if le.Wait != 100*time.Millisecond {
+		t.Errorf("LockError.Wait = %s, want 100ms", le.Wait)
+	}
+	if !strings.Contains(err.Error(), lockPath) {
+		t.Errorf("Get() error = %q, want it to name %s", err, lockPath)
+	}
+	if n := f.calls.Load(); n != 0 {
+		t.Errorf("Get() made %d token requests without the lock, want 0", n)
+	}
+	// Under a second: ten times LockWait would mean the wait is not bounded
+	// by LockWait.
+	if took < 100*time.Millisecond || took >= time.Second {
+		t.Errorf("Get() gave up after %s, want about LockWait (100ms)", took)
+	}
+}
+
+// TestGetHitTakesNoLock: a fresh cached token is served while another
+// process holds the lock.
+func TestGetHitTakesNoLock(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	s.LockWait = 100 * time.Millisecond
+	tok := tokenAt("cached", t0, time.Hour)
+	mustPut(t, s, testSlot, tok)
+	holdLock(t, s.Dir, "prod")
+	checkGet(t, s, &fetcher{}, cache.FromCache, tok, 0)
+}
+
+// TestGetReadsAgainUnderLock: a caller that waited for the lock serves what
+// the holder just wrote instead of fetching again.
+func TestGetReadsAgainUnderLock(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	_, release := holdLock(t, s.Dir, "prod")
+	written := tokenAt("from-the-other-process", t0, time.Hour)
+	other := &cache.Store{Dir: s.Dir, Now: s.Now}
+	// The holder writes its token then releases, while Get waits.
+	timer := time.AfterFunc(30*time.Millisecond, func() {
+		if err := other.Put(testSlot, written); err != nil {
+			t.Error(err)
+		}
+		release()
+	})
+	defer timer.Stop()
+	checkGet(t, s, &fetcher{tok: tokenAt("second-fetch", t0, time.Hour)}, cache.FromCache, written, 0)
+}
+
+func TestGetContextCanceledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	s.LockWait = 10 * time.Second
+	holdLock(t, s.Dir, "prod")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	timer := time.AfterFunc(20*time.Millisecond, cancel)
+	defer timer.Stop()
+	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
+
+	begin := time.Now()
+	_, err := s.Get(ctx, testSlot, f.fetch)
+	took := time.Since(begin)
+
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Get() canceled while waiting: error = %v, want %v", err, context.Canceled)
+	}
+	var le *cache.LockError
+	if errors.As(err, &le) {
+		t.Errorf("Get() canceled while waiting: error = %v, want no *LockError", err)
+	}
+	if took > time.Second {
+		t.Errorf("Get() returned %s after cancel was due, want promptly", took)
+	}
+	if n := f.calls.Load(); n != 0 {
+		t.Errorf("Get() made %d token requests, want 0", n)
+	}
+}
+
+// TestGetContextDeadlineWhileWaiting: the caller's own deadline is reported
+// as a lock timeout, with LockWait as the time waited.
+func TestGetContextDeadlineWhileWaiting(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	s.LockWait = 10 * time.Second
+	holdLock(t, s.Dir, "prod")
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+	defer cancel()
+	_, err := s.Get(ctx, testSlot, (&fetcher{}).fetch)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Get() past the caller's deadline: error = %v, want %v", err, context.DeadlineExceeded)
+	}
+}
+
+// TestRemoveWaitsForFetch: logout's Remove takes no lock, so a Get that is
+// fetching at that moment writes its token after Remove returned, and the
+// cache holds a token again after logout. Remove also unlinks the lock file
+// under its holder, so the next caller locks a new file and two fetch at once.
+func TestRemoveWaitsForFetch(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	tok := tokenAt("fetched-during-logout", t0, time.Hour)
+	fetching := make(chan struct{})
+	proceed := make(chan struct{})
+	slow := func(ctx context.Context) (cache.Token, error) {
+		close(fetching)
+		<-proceed
+		return tok, nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Get(context.Background(), testSlot, slow)
+		done <- err
+	}()
+	<-fetching
+	removed := make(chan error, 1)
+	go func() { removed <- s.Remove("prod") }()
+	select {
+	case err := <-removed:
+		// Remove returned while the fetch holds the lock.
+		if err != nil {
+			t.Errorf("Remove(prod) error = %v", err)
+		}
+		close(proceed)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := s.Peek(testSlot); ok {
+			t.Errorf("after Remove(prod) returned, Peek() = %s, want no cached token", fmtToken(got))
+		}
+	case <-time.After(200 * time.Millisecond):
+		// Remove waits for the lock, as wanted.
+		close(proceed)
+		<-done
+		if err := <-removed; err != nil {
+			t.Errorf("Remove(prod) error = %v", err)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package cache_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nxcred/nxcred/cache"
+)
+
+func TestMargin(t *testing.T) {
+	t.Parallel()
+	// DESIGN.md: serve the cached token while more than 60 s remain.
+	if cache.Margin != 60*time.Second {
+		t.Errorf("Margin = %s, want 1m0s", cache.Margin)
+	}
+}
+
+func TestFresh(t *testing.T) {
+	t.Parallel()
+	tok := tokenAt("at", t0, time.Hour)
+	exp := tok.Expiry
+	tests := []struct {
+		name string
+		tok  cache.Token
+		now  time.Time
+		want bool
+	}{
+		{"just fetched", tok, t0, true},
+		{"expiry-61s", tok, exp.Add(-61 * time.Second), true},
+		{"expiry-60s-1ns", tok, exp.Add(-60*time.Second - 1), true},
+		{"expiry-60s", tok, exp.Add(-60 * time.Second), false},
+		{"expiry-59s", tok, exp.Add(-59 * time.Second), false},
+		{"expiry", tok, exp, false},
+		{"after expiry", tok, exp.Add(time.Hour), false},
+		{"clock moved back 1ns", tok, t0.Add(-1), false},
+		{"clock moved back 1h", tok, t0.Add(-time.Hour), false},
+		{"empty access token", cache.Token{TokenType: "Bearer", Expiry: exp, FetchedAt: t0}, t0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.tok.Fresh(tt.now); got != tt.want {
+				t.Errorf("%s.Fresh(%s) = %v, want %v", fmtToken(tt.tok), tt.now.Format(time.RFC3339Nano), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUsable(t *testing.T) {
+	t.Parallel()
+	tok := tokenAt("at", t0, time.Hour)
+	exp := tok.Expiry
+	tests := []struct {
+		name string
+		tok  cache.Token
+		now  time.Time
+		want bool
+	}{
+		{"just fetched", tok, t0, true},
+		{"expiry-60s", tok, exp.Add(-60 * time.Second), true},
+		{"expiry-30s", tok, exp.Add(-30 * time.Second), true},
+		{"expiry-1ns", tok, exp.Add(-1), true},
+		{"expiry", tok, exp, false},
+		{"expiry+1s", tok, exp.Add(time.Second), false},
+		{"clock moved back", tok, t0.Add(-1), false},
+		{"empty access token", cache.Token{Expiry: exp, FetchedAt: t0}, exp.Add(-30 * time.Second), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.tok.Usable(tt.now); got != tt.want {
+				t.Errorf("%s.Usable(%s) = %v, want %v", fmtToken(tt.tok), tt.now.Format(time.RFC3339Nano), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCacheable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		life time.Duration
+		want bool
+	}{
+		{-time.Hour, false},
+		{0, false},
+		{cache.Margin - 1, false},
+		{cache.Margin, false},
+		{cache.Margin + 1, true},
+		{cache.Margin + time.Second, true},
+		{time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.life.String(), func(t *testing.T) {
+			t.Parallel()
+			tok := tokenAt("at", t0, tt.life)
+			if got := tok.Cacheable(); got != tt.want {
+				t.Errorf("%s.Cacheable() = %v, want %v", fmtToken(tok), got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReportedExpiry(t *testing.T) {
+	t.Parallel()
+	for _, life := range []time.Duration{time.Hour, 90 * time.Second, 30 * time.Second} {
+		t.Run(life.String(), func(t *testing.T) {
+			t.Parallel()
+			tok := tokenAt("at", t0, life)
+			want := t0.Add(life - 60*time.Second)
+			if got := tok.ReportedExpiry(); !got.Equal(want) {
+				t.Errorf("%s.ReportedExpiry() = %s, want %s", fmtToken(tok), got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
+			}
+		})
+	}
+}

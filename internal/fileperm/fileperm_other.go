@@ -1,0 +1,7 @@
+//go:build !unix
+
+package fileperm
+
+import "os"
+
+func of(os.FileInfo) State { return State{} }
