@@ -37,6 +37,8 @@ type Response struct {
 // Server is the fake endpoint.
 type Server struct {
 	srv      *httptest.Server
+	closing  chan struct{}
+	once     sync.Once
 	ClientID string
 	Secret   string
 	Scope    string
@@ -71,11 +73,15 @@ func NewPlain(clientID, secret string) *Server {
 }
 
 func newServer(clientID, secret string) *Server {
-	return &Server{ClientID: clientID, Secret: secret, Scope: "service:integration", lifetime: 900, tokenType: "Bearer"}
+	return &Server{ClientID: clientID, Secret: secret, Scope: "service:integration", lifetime: 900, tokenType: "Bearer", closing: make(chan struct{})}
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+// Close stops the server. Delayed answers end at once, so a client that
+// died mid-request does not keep Close waiting.
+func (s *Server) Close() {
+	s.once.Do(func() { close(s.closing) })
+	s.srv.Close()
+}
 
 // URL is the server's base URL.
 func (s *Server) URL() string { return s.srv.URL }
@@ -153,6 +159,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
+			return
+		case <-s.closing:
 			return
 		}
 	}
