@@ -9,7 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -134,7 +136,12 @@ func ParseConfig(data []byte) (*Config, error) {
 		if errors.As(err, &pe) {
 			return nil, &ConfigError{Path: "config", Line: pe.Position.Line, Msg: pe.Message}
 		}
-		return nil, &ConfigError{Path: "config", Msg: err.Error()}
+		ce := &ConfigError{Path: "config", Msg: err.Error()}
+		if m := lineInMessage.FindStringSubmatch(ce.Msg); m != nil {
+			ce.Line, _ = strconv.Atoi(m[1])
+			ce.Msg = strings.TrimPrefix(ce.Msg, "toml: ")
+		}
+		return nil, ce
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
@@ -160,32 +167,69 @@ func ParseConfig(data []byte) (*Config, error) {
 // lineOfKey finds the line that defines key: its table header, or its
 // key = value line inside the table of key's parent. 0 if not found.
 // BurntSushi/toml keeps no positions for keys, and a line number is what
-// makes a config error quick to fix.
+// makes a config error quick to fix. Headers may carry comments and quoted
+// keys ([profiles."my prod"] # note).
 func lineOfKey(data []byte, key toml.Key) int {
 	table, leaf := key[:len(key)-1], key[len(key)-1]
-	header := func(k toml.Key) string { return "[" + k.String() + "]" }
 	inTable := len(table) == 0
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, MaxConfigSize+1)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") {
-			h := strings.ReplaceAll(line, " ", "")
-			if h == header(key) {
+		if strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "[[") {
+			h := headerKey(line)
+			if slices.Equal(h, key) {
 				return n
 			}
-			inTable = h == header(table)
+			inTable = slices.Equal(h, table)
 			continue
 		}
 		if inTable {
 			k, _, ok := strings.Cut(line, "=")
-			if ok && strings.Trim(strings.TrimSpace(k), `"'`) == leaf {
+			if ok && unquoteKeyPart(k) == leaf {
 				return n
 			}
 		}
 	}
 	return 0
 }
+
+// headerKey splits "[a.'b c'."d"] # comment" into its key parts.
+func headerKey(line string) []string {
+	var parts []string
+	var cur strings.Builder
+	quote := byte(0)
+	for i := 1; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteByte(c)
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '.':
+			parts = append(parts, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		case c == ']':
+			return append(parts, strings.TrimSpace(cur.String()))
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return nil
+}
+
+func unquoteKeyPart(k string) string {
+	k = strings.TrimSpace(k)
+	if len(k) >= 2 && (k[0] == '"' || k[0] == '\'') && k[len(k)-1] == k[0] {
+		return k[1 : len(k)-1]
+	}
+	return k
+}
+
+// lineInMessage reads "line N" from a decoder message that has no position.
+var lineInMessage = regexp.MustCompile(`\bline (\d+)\b`)
 
 // Names lists the profile names in order.
 func (c *Config) Names() []string {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ const (
 	KindTLS                         // certificate or handshake failure
 	KindTimeout                     // the deadline passed
 	KindNetwork                     // connection refused, reset, proxy failure
+	KindCanceled                    // the caller stopped (Ctrl-C, SIGTERM)
 )
 
 // FetchError is a failed token request, said in terms of what the user
@@ -107,12 +109,21 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		if ct == "" {
 			ct = "no content type"
 		}
-		if strings.Contains(ct, "json") && !strings.Contains(err.Error(), "cannot parse json") {
+		switch {
+		case strings.Contains(ct, "json") && strings.Contains(err.Error(), "cannot parse json"):
+			// Never quote a JSON body: it may hold a working access token
+			// next to the field that did not parse.
+			fe.Msg = fmt.Sprintf("token endpoint %s returned JSON that is not a token response nxcred can read (%s)", host, jsonReason(err))
+		case strings.Contains(ct, "json"), strings.Contains(ct, "x-www-form-urlencoded"):
 			fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
-		} else {
-			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, ct, excerpt(rec.head.Bytes(), secret))
+		default:
+			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, printable(ct), excerpt(rec.head.Bytes(), secret))
 		}
 		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
+	case errors.Is(err, context.Canceled):
+		fe.Kind = KindCanceled
+		fe.Msg = fmt.Sprintf("token request to %s interrupted", host)
+		fe.HintText = ""
 	case errors.Is(err, ErrRedirect):
 		fe.Kind = KindHTTP
 		fe.Msg = fmt.Sprintf("token endpoint %s answered with a redirect (%s); nxcred does not follow redirects with credentials", host, redirectTarget(err))
@@ -145,9 +156,12 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 }
 
 func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, body string) {
+	// The server's words go to the user's terminal: fold control
+	// characters so a body cannot forge lines or send escapes.
+	re.ErrorCode = truncate(printable(re.ErrorCode), 64)
 	desc := re.ErrorCode
 	if re.ErrorDescription != "" {
-		desc += ": " + truncate(re.ErrorDescription, excerptLen)
+		desc += ": " + truncate(printable(re.ErrorDescription), excerptLen)
 	}
 	switch {
 	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
@@ -236,31 +250,52 @@ func redirectTarget(err error) string {
 	return "elsewhere"
 }
 
-// excerpt renders the start of a response body for an error message: control
-// characters folded, the secret removed, quoted.
+// excerpt renders the start of a response body for an error message: the
+// secret removed first (from the whole captured body, so no cut can leave a
+// piece of it), then control characters folded, then cut and quoted.
 func excerpt(body []byte, secret string) string {
-	s := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, string(body))
-	s = strings.Join(strings.Fields(s), " ")
+	s := printable(redact(string(body), secret))
 	if s == "" {
 		return "(empty body)"
 	}
-	return strconv.Quote(truncate(redact(s, secret), excerptLen))
+	return strconv.Quote(truncate(s, excerptLen))
 }
 
+// printable folds control characters and runs of white space to one space.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// jsonReason is x/oauth2's parse error without anything it quoted.
+func jsonReason(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "cannot parse json: "); i >= 0 {
+		msg = msg[i+len("cannot parse json: "):]
+	}
+	if i := strings.IndexAny(msg, "\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	return truncate(printable(msg), 120)
+}
+
+// authHeaderValue matches credentials after an authorization scheme, as a
+// proxy page echoing the request would show them.
+var authHeaderValue = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}`)
+
 // redact removes the secret from s, whole and percent-encoded as it travels
-// in the Basic header.
+// in the Basic header, and any Basic or Bearer credential.
 func redact(s, secret string) string {
-	if len(secret) < 4 {
-		return s
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+		if q := url.QueryEscape(secret); q != secret {
+			s = strings.ReplaceAll(s, q, "[redacted]")
+		}
 	}
-	s = strings.ReplaceAll(s, secret, "[redacted]")
-	if q := url.QueryEscape(secret); q != secret {
-		s = strings.ReplaceAll(s, q, "[redacted]")
-	}
-	return s
+	return authHeaderValue.ReplaceAllString(s, "$1$2[redacted]")
 }

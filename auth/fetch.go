@@ -129,7 +129,11 @@ func (f *Fetcher) fetchOnce(ctx context.Context, timeout time.Duration) (cache.T
 	}
 	client := f.Client
 	if client == nil {
-		client = http.DefaultClient
+		// Never http.DefaultClient: it follows redirects.
+		var err error
+		if client, err = NewHTTPClient(""); err != nil {
+			return cache.Token{}, err
+		}
 	}
 	rec := &recorder{base: client.Transport}
 	if rec.base == nil {
@@ -203,6 +207,11 @@ func expiresIn(v any) (time.Duration, bool, error) {
 		return 0, false, nil
 	case float64:
 		secs = x
+	case int64:
+		// x/oauth2 parses a form-encoded response's expires_in to int64.
+		secs = float64(x)
+	case int:
+		secs = float64(x)
 	case json.Number:
 		f, err := x.Float64()
 		if err != nil {
@@ -265,7 +274,12 @@ type recorder struct {
 	head        bytes.Buffer
 }
 
-const excerptLen = 200
+// excerptLen is how much of a body an error quotes; headLen how much is kept
+// to redact first, so a secret straddling the cut is still removed whole.
+const (
+	excerptLen = 200
+	headLen    = 8 << 10
+)
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := r.base.RoundTrip(req)
@@ -279,7 +293,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.TeeReader(resp.Body, &limitWriter{&r.head, excerptLen}), resp.Body}
+	}{io.TeeReader(resp.Body, &limitWriter{&r.head, headLen}), resp.Body}
 	return resp, nil
 }
 

@@ -57,6 +57,7 @@ type Keyring struct {
 	Backend, Reason string
 	opts            KeyringOptions
 	prompting       atomic.Bool
+	promptEnded     atomic.Int64 // UnixNano of the end of the last prompt
 
 	once    sync.Once
 	ring    keyring.Keyring
@@ -149,7 +150,10 @@ func (k *Keyring) filePassword(string) (string, error) {
 		}
 	}
 	k.prompting.Store(true)
-	defer k.prompting.Store(false)
+	defer func() {
+		k.promptEnded.Store(time.Now().UnixNano())
+		k.prompting.Store(false)
+	}()
 	return k.opts.Prompt("nxcred file keyring password: ")
 }
 
@@ -227,28 +231,39 @@ func (k *Keyring) openError(err error, debug string) error {
 }
 
 // do runs op with the keyring open, bounded by the timeout unless nxcred's
-// own terminal prompt is waiting for a person.
-func (k *Keyring) do(what string, op func(keyring.Keyring) error) error {
-	done := make(chan error, 1)
+// own terminal prompt is waiting for a person; the time after a prompt is
+// counted afresh. op's string result comes back through the channel, so an
+// abandoned op can never write to what the caller holds.
+func (k *Keyring) do(what string, op func(keyring.Keyring) (string, error)) (string, error) {
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
 		ring, err := k.open()
+		var s string
 		if err == nil {
-			err = op(ring)
+			s, err = op(ring)
 		}
-		done <- err
+		done <- result{s, err}
 	}()
 	t := time.NewTimer(k.opts.Timeout)
 	defer t.Stop()
 	for {
 		select {
-		case err := <-done:
-			return k.opError(what, err)
+		case r := <-done:
+			return r.s, k.opError(what, r.err)
 		case <-t.C:
 			if k.prompting.Load() {
 				t.Reset(k.opts.Timeout)
 				continue
 			}
-			return &KeyringError{
+			if since := time.Since(time.Unix(0, k.promptEnded.Load())); since < k.opts.Timeout {
+				t.Reset(k.opts.Timeout - since)
+				continue
+			}
+			return "", &KeyringError{
 				Msg:      fmt.Sprintf("the %s keyring did not answer within %s (%s)", k.Backend, k.opts.Timeout, what),
 				HintText: "a desktop unlock prompt may be waiting; unlock the keyring and retry, or " + headlessHint,
 			}
@@ -295,43 +310,47 @@ func itemKey(profile string) string { return ServiceName + "/" + profile }
 
 // Get returns the client secret of profile, or ErrNoSecret.
 func (k *Keyring) Get(profile string) (string, error) {
-	var secret string
-	err := k.do("read", func(r keyring.Keyring) error {
+	return k.do("read", func(r keyring.Keyring) (string, error) {
 		it, err := r.Get(itemKey(profile))
 		if err == nil && len(it.Data) == 0 {
 			err = keyring.ErrKeyNotFound
 		}
-		secret = string(it.Data)
-		return err
+		return string(it.Data), err
 	})
-	return secret, err
 }
 
 // Set stores the client secret of profile.
 func (k *Keyring) Set(profile, secret string) error {
-	return k.do("write", func(r keyring.Keyring) error {
+	_, err := k.do("write", func(r keyring.Keyring) (string, error) {
 		if k.Backend == "file" {
 			// The file backend checks its password only when it decrypts;
 			// writing with a mistyped one would split the store in two.
-			if keys, err := r.Keys(); err == nil && len(keys) > 0 {
-				if _, err := r.Get(keys[0]); err != nil {
-					return err
+			// Only nxcred's own items count: a stray file is not a check.
+			if keys, err := r.Keys(); err == nil {
+				for _, key := range keys {
+					if strings.HasPrefix(key, ServiceName+"/") {
+						if _, err := r.Get(key); err != nil {
+							return "", err
+						}
+						break
+					}
 				}
 			}
 		}
-		return r.Set(keyring.Item{
+		return "", r.Set(keyring.Item{
 			Key:         itemKey(profile),
 			Data:        []byte(secret),
 			Label:       "nxcred: Nexthink client secret of profile " + profile,
 			Description: "Nexthink API client secret (nxcred)",
 		})
 	})
+	return err
 }
 
 // Remove deletes the client secret of profile; a missing one is not an
 // error.
 func (k *Keyring) Remove(profile string) error {
-	err := k.do("delete", func(r keyring.Keyring) error { return r.Remove(itemKey(profile)) })
+	_, err := k.do("delete", func(r keyring.Keyring) (string, error) { return "", r.Remove(itemKey(profile)) })
 	if errors.Is(err, ErrNoSecret) {
 		return nil
 	}

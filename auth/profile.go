@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/nxcred/nxcred/cache"
@@ -54,8 +55,8 @@ func ValidateName(name string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("invalid profile name %q: use letters, digits, '_', '.' and '-' (at most 64)", name)
 	}
-	if name == EnvProfileName {
-		return fmt.Errorf("profile name %q is reserved for the NXCRED_* environment profile", name)
+	if name == EnvProfileName || strings.HasPrefix(name, EnvProfileName+"-") {
+		return fmt.Errorf("profile name %q is reserved for the NXCRED_* environment profile (env and env-*)", name)
 	}
 	return nil
 }
@@ -77,14 +78,15 @@ func ValidateInstance(instance string) error {
 	return nil
 }
 
-// ValidateClientID checks a client id: non-empty, printable, no ':' (it is
-// joined to the secret with ':' in the Basic header) and no white space.
+// ValidateClientID checks a client id: printable ASCII without white space,
+// at most 256 bytes. (A ':' is fine: x/oauth2 percent-encodes the id before
+// joining it to the secret in the Basic header.)
 func ValidateClientID(id string) error {
 	if id == "" {
 		return fmt.Errorf("empty client id")
 	}
-	if len(id) > 256 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return fmt.Errorf("malformed client id: no white space or control characters, at most 256 bytes")
+	if len(id) > 256 || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return fmt.Errorf("malformed client id: printable ASCII without white space, at most 256 bytes")
 	}
 	return nil
 }
@@ -110,7 +112,7 @@ func ValidateScope(scope string) error {
 // address (a local test server). No user info, no fragment.
 func ValidateTokenURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Hostname() == "" || u.Opaque != "" {
 		return fmt.Errorf("invalid token URL %q", raw)
 	}
 	if u.User != nil || u.Fragment != "" {
@@ -145,8 +147,9 @@ func ValidateHost(h string) error {
 	}
 	host := h
 	if hh, port, err := net.SplitHostPort(h); err == nil {
-		if port == "" || strings.Trim(port, "0123456789") != "" {
-			return fmt.Errorf("invalid host %q: bad port", h)
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) || n == 443 {
+			return fmt.Errorf("invalid host %q: bad port (1-65535, no leading zeros, left out when it is 443)", h)
 		}
 		host = hh
 	}

@@ -281,12 +281,14 @@ func (s *Store) write(slot Slot, t Token) error {
 	return nil
 }
 
-// Drop deletes the cached token of slot name, so the next Get fetches. It is
-// how git erase, docker erase and GOAUTH retries invalidate a token.
+// Drop deletes the cached token of slot name, and any remembered failure, so
+// the next Get asks the endpoint. It is how --refresh, git erase, docker
+// erase and GOAUTH retries invalidate a token.
 func (s *Store) Drop(name string) error {
 	if !ValidName(name) {
 		return fmt.Errorf("invalid cache slot name %q", name)
 	}
+	s.forget(name)
 	err := robustio.RemoveAll(s.Path(name))
 	if err != nil {
 		return fmt.Errorf("cannot remove the cached token: %w", err)

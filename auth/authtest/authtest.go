@@ -144,6 +144,13 @@ func (s *Server) Enqueue(rs ...Response) {
 // ServeHTTP answers one token request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.hits.Add(1)
+	if problem := s.check(r); problem != "" {
+		s.mu.Lock()
+		s.violations = append(s.violations, problem)
+		s.mu.Unlock()
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": problem})
+		return
+	}
 	s.mu.Lock()
 	delay := s.delay
 	var scripted *Response
@@ -163,13 +170,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-s.closing:
 			return
 		}
-	}
-	if problem := s.check(r); problem != "" {
-		s.mu.Lock()
-		s.violations = append(s.violations, problem)
-		s.mu.Unlock()
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request", "error_description": problem})
-		return
 	}
 	if scripted != nil {
 		for k, vs := range scripted.Header {

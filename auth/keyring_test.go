@@ -1,0 +1,319 @@
+package auth
+
+import (
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/99designs/keyring"
+)
+
+// fileKeyring is the file backend in a fresh folder with password pw.
+func fileKeyring(t *testing.T, dir, pw string) *Keyring {
+	t.Helper()
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Password: pw})
+	if err != nil {
+		t.Fatalf("NewKeyring(file) = %v", err)
+	}
+	return k
+}
+
+func keyringError(t *testing.T, what string, err error) *KeyringError {
+	t.Helper()
+	var ke *KeyringError
+	if !errors.As(err, &ke) {
+		t.Fatalf("%s = %v (%T), want a *KeyringError", what, err, err)
+	}
+	return ke
+}
+
+func TestKeyringFile(t *testing.T) {
+	t.Parallel()
+	k := fileKeyring(t, t.TempDir(), "pw")
+	if k.Backend != "file" || k.Reason != "NXCRED_KEYRING_BACKEND" {
+		t.Errorf("NewKeyring(file) = {Backend %q, Reason %q}, want {file, NXCRED_KEYRING_BACKEND}", k.Backend, k.Reason)
+	}
+
+	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) || got != "" {
+		t.Errorf("Get(prod) on an empty store = %q, %v; want \"\", ErrNoSecret", got, err)
+	}
+	if err := k.Remove("prod"); err != nil {
+		t.Errorf("Remove(prod) on an empty store = %v, want nil", err)
+	}
+
+	if err := k.Set("prod", testSecret); err != nil {
+		t.Fatalf("Set(prod) = %v", err)
+	}
+	if err := k.Set("staging", "other-secret"); err != nil {
+		t.Fatalf("Set(staging) = %v", err)
+	}
+	if got, err := k.Get("prod"); err != nil || got != testSecret {
+		t.Errorf("Get(prod) = %q, %v; want %q, nil", got, err, testSecret)
+	}
+	if err := k.Set("prod", "rotated"); err != nil {
+		t.Fatalf("Set(prod, rotated) = %v", err)
+	}
+	if got, err := k.Get("prod"); err != nil || got != "rotated" {
+		t.Errorf("Get(prod) after rotation = %q, %v; want %q, nil", got, err, "rotated")
+	}
+
+	// A second Keyring on the same folder sees the same items.
+	k2 := fileKeyring(t, k.opts.FileDir, "pw")
+	if got, err := k2.Get("staging"); err != nil || got != "other-secret" {
+		t.Errorf("second Keyring Get(staging) = %q, %v; want %q, nil", got, err, "other-secret")
+	}
+
+	if err := k.Remove("prod"); err != nil {
+		t.Errorf("Remove(prod) = %v, want nil", err)
+	}
+	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) {
+		t.Errorf("Get(prod) after Remove = %q, %v; want ErrNoSecret", got, err)
+	}
+	if err := k.Remove("prod"); err != nil {
+		t.Errorf("Remove(prod) again = %v, want nil", err)
+	}
+	if got, err := k.Get("staging"); err != nil || got != "other-secret" {
+		t.Errorf("Get(staging) after Remove(prod) = %q, %v; want %q, nil", got, err, "other-secret")
+	}
+}
+
+func TestKeyringFileHoldsNoPlaintext(t *testing.T) {
+	t.Parallel()
+	const secret = "plain-text-canary-5b1e"
+	dir := t.TempDir()
+	k := fileKeyring(t, dir, "pw")
+	if err := k.Set("prod", secret); err != nil {
+		t.Fatalf("Set(prod) = %v", err)
+	}
+	forms := []string{secret, base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret))}
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, f := range forms {
+			if strings.Contains(string(data), f) {
+				t.Errorf("%s contains the secret as %q", path, f)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != 1 {
+		t.Errorf("files in the keyring folder = %d, want 1", files)
+	}
+}
+
+func TestKeyringWrongPassword(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := fileKeyring(t, dir, "right").Set("prod", testSecret); err != nil {
+		t.Fatalf("Set(prod) = %v", err)
+	}
+	wrong := fileKeyring(t, dir, "wrong")
+
+	_, err := wrong.Get("prod")
+	ke := keyringError(t, "Get(prod) with the wrong password", err)
+	if !strings.Contains(ke.Error(), "wrong password") || !strings.Contains(ke.Error(), dir) {
+		t.Errorf("Get(prod) with the wrong password = %q, want it to say wrong password for %s", ke.Error(), dir)
+	}
+	if !strings.Contains(ke.Hint(), "NXCRED_KEYRING_PASSWORD") {
+		t.Errorf("hint = %q, want it to name NXCRED_KEYRING_PASSWORD", ke.Hint())
+	}
+
+	// Writing with the wrong password would leave a store with two
+	// passwords: refused, and the old item is untouched.
+	err = wrong.Set("staging", "x")
+	ke = keyringError(t, "Set(staging) with the wrong password", err)
+	if !strings.Contains(ke.Error(), "wrong password") {
+		t.Errorf("Set(staging) with the wrong password = %q, want it to say wrong password", ke.Error())
+	}
+	right := fileKeyring(t, dir, "right")
+	if got, err := right.Get("prod"); err != nil || got != testSecret {
+		t.Errorf("Get(prod) with the right password = %q, %v; want %q, nil", got, err, testSecret)
+	}
+	if _, err := right.Get("staging"); !errors.Is(err, ErrNoSecret) {
+		t.Errorf("Get(staging) = %v, want ErrNoSecret: the refused Set must not write", err)
+	}
+}
+
+func TestKeyringNoPassword(t *testing.T) {
+	t.Parallel()
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = k.Set("prod", testSecret)
+	ke := keyringError(t, "Set(prod) with no password and no terminal", err)
+	if ke.Hint() != "set NXCRED_KEYRING_PASSWORD" {
+		t.Errorf("hint = %q, want %q", ke.Hint(), "set NXCRED_KEYRING_PASSWORD")
+	}
+	if !strings.Contains(ke.Error(), "no terminal") {
+		t.Errorf("error = %q, want it to say there is no terminal", ke.Error())
+	}
+}
+
+func TestKeyringPrompt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var asked atomic.Int32
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Prompt: func(prompt string) (string, error) {
+		asked.Add(1)
+		if !strings.Contains(prompt, "password") {
+			t.Errorf("prompt = %q, want it to ask for the password", prompt)
+		}
+		return "typed", nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Set("prod", testSecret); err != nil {
+		t.Fatalf("Set(prod) = %v", err)
+	}
+	if got, err := k.Get("prod"); err != nil || got != testSecret {
+		t.Errorf("Get(prod) = %q, %v; want %q, nil", got, err, testSecret)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("prompts = %d, want 1 (the password is asked once per Keyring)", n)
+	}
+	if got, err := fileKeyring(t, dir, "typed").Get("prod"); err != nil || got != testSecret {
+		t.Errorf("Get(prod) with the typed password = %q, %v; want %q, nil", got, err, testSecret)
+	}
+}
+
+func TestNewKeyringUnknownBackend(t *testing.T) {
+	t.Parallel()
+	k, err := NewKeyring(KeyringOptions{Backend: "vault"})
+	if k != nil {
+		t.Errorf("NewKeyring(vault) = %+v, want nil", k)
+	}
+	ke := keyringError(t, "NewKeyring(vault)", err)
+	if !strings.Contains(ke.Error(), `"vault"`) || !strings.Contains(ke.Error(), "NXCRED_KEYRING_BACKEND") {
+		t.Errorf("NewKeyring(vault) = %q, want it to name vault and NXCRED_KEYRING_BACKEND", ke.Error())
+	}
+	for _, b := range []string{"secret-service", "keychain", "wincred", "kwallet", "pass", "keyctl", "file"} {
+		if !strings.Contains(ke.Hint(), b) {
+			t.Errorf("NewKeyring(vault) hint = %q, want it to list %s", ke.Hint(), b)
+		}
+	}
+}
+
+func TestNewKeyringDefault(t *testing.T) {
+	t.Parallel()
+	k, err := NewKeyring(KeyringOptions{})
+	if DefaultBackend() == "" {
+		if err == nil {
+			t.Errorf("NewKeyring() on an OS without a default = nil error, want one")
+		}
+		return
+	}
+	if err != nil || k.Backend != DefaultBackend() || !strings.HasPrefix(k.Reason, "default on ") {
+		t.Errorf("NewKeyring() = %+v, %v; want backend %s chosen by default", k, err, DefaultBackend())
+	}
+	if k.opts.Timeout != DefaultKeyringTimeout {
+		t.Errorf("NewKeyring() timeout = %s, want %s", k.opts.Timeout, DefaultKeyringTimeout)
+	}
+}
+
+// Without a D-Bus session bus (DBUS_SESSION_BUS_ADDRESS=disabled: as the
+// internal/busenv package sets it on a headless machine) secret-service is
+// not registered, and the error says a bus is needed.
+func TestKeyringSecretServiceWithoutBus(t *testing.T) {
+	t.Parallel()
+	if slices.Contains(keyring.AvailableBackends(), keyring.SecretServiceBackend) {
+		t.Skip("secret-service is registered: this process has a D-Bus session bus")
+	}
+	k, err := NewKeyring(KeyringOptions{Backend: "secret-service"})
+	if err != nil {
+		t.Fatalf("NewKeyring(secret-service) = %v", err)
+	}
+	_, err = k.Get("prod")
+	ke := keyringError(t, "Get(prod) on secret-service without a bus", err)
+	if !strings.Contains(ke.Error(), "needs a D-Bus session bus") {
+		t.Errorf("error = %q, want it to say a D-Bus session bus is needed", ke.Error())
+	}
+	if !strings.Contains(ke.Hint(), "NXCRED_KEYRING_BACKEND=file") {
+		t.Errorf("hint = %q, want the headless choices", ke.Hint())
+	}
+}
+
+// The keyring timeout is for prompts nobody answers on a desktop; nxcred's
+// own terminal prompt is a person typing and must not time out.
+//
+// Not parallel, and answered at 160 ms rather than on a multiple of the
+// 50 ms timeout: an answer right before a tick hits the bug shown by
+// TestKeyringTimeoutRightAfterPrompt.
+func TestKeyringPromptNotTimedOut(t *testing.T) {
+	dir := t.TempDir()
+	release := make(chan struct{})
+	var asked atomic.Int32
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Timeout: 50 * time.Millisecond,
+		Prompt: func(string) (string, error) {
+			asked.Add(1)
+			<-release
+			return "typed", nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(160*time.Millisecond, func() { close(release) })
+	t0 := time.Now()
+	err = k.Set("prod", testSecret)
+	took := time.Since(t0)
+	if err != nil {
+		t.Fatalf("Set(prod) with a 160ms prompt and a 50ms timeout = %v, want nil", err)
+	}
+	if took < 160*time.Millisecond || asked.Load() != 1 {
+		t.Errorf("Set(prod) took %s with %d prompts, want >= 160ms and 1 prompt (the test did not wait on the prompt)", took, asked.Load())
+	}
+	if got, err := fileKeyring(t, dir, "typed").Get("prod"); err != nil || got != testSecret {
+		t.Errorf("Get(prod) = %q, %v; want %q, nil", got, err, testSecret)
+	}
+}
+
+// When the prompt returns just before the timer fires, the rest of the
+// operation gets only what is left of the current period.
+func TestKeyringTimeoutRightAfterPrompt(t *testing.T) {
+	dir := t.TempDir()
+	if err := fileKeyring(t, dir, "typed").Set("a", "x"); err != nil {
+		t.Fatal(err)
+	}
+	answer := make(chan struct{})
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Timeout: 50 * time.Millisecond,
+		Prompt: func(string) (string, error) {
+			<-answer
+			return "typed", nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Answer 1 ms before the third tick, 150 ms after Set starts its timer.
+	time.AfterFunc(149*time.Millisecond, func() { close(answer) })
+	if err := k.Set("prod", testSecret); err != nil {
+		t.Errorf("Set(prod) answered at 149ms with a 50ms timeout = %v, want nil", err)
+	}
+}
+
+// Set checks the password by decrypting the first file in the folder, so
+// any stray file there blocks every write, even of the right password.
+func TestKeyringStrayFileBlocksSet(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "0-stray"), "not an item\n")
+	if err := fileKeyring(t, dir, "pw").Set("prod", testSecret); err != nil {
+		t.Errorf("Set(prod) next to a stray file = %v, want nil", err)
+	}
+}
