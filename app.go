@@ -40,10 +40,14 @@ type app struct {
 	logFile *os.File
 
 	cfg *auth.Config
+
+	// secrets are the client secret and tokens this call has seen; no
+	// message nxcred prints may contain them.
+	secrets []string
 }
 
 // run is the whole program: it returns the exit status.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	a := &app{
 		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now,
 		configPath: filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", xdg.ConfigHome), "nxcred", "config.toml"),
@@ -52,6 +56,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	a.log, _ = clilog.New(nil)
 	defer a.closeLog()
+	defer func() {
+		// A bug must not print a stack with values in it, nor exit 2.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "nxcred: error: internal error: %s\n", a.scrub(fmt.Sprint(r)))
+			fmt.Fprintf(stderr, "nxcred: hint: please report this at https://github.com/nxcred/nxcred/issues\n")
+			code = 1
+		}
+	}()
 	root := a.rootCommand()
 	root.SetArgs(dispatch(args))
 	root.SetIn(stdin)
@@ -123,10 +135,10 @@ func (a *app) fail(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", a.scrub(oneLine(err.Error())))
 	var h interface{ Hint() string }
 	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", oneLine(h.Hint()))
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(h.Hint())))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -138,7 +150,16 @@ func (a *app) fail(err error) int {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "nxcred: warning: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "nxcred: warning: %s\n", a.scrub(fmt.Sprintf(format, args...)))
+}
+
+// scrub removes every secret and token this call has seen from a message.
+// Errors are built never to hold them; this is the second line.
+func (a *app) scrub(s string) string {
+	for _, secret := range a.secrets {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	return s
 }
 
 func (a *app) infof(format string, args ...any) {
@@ -169,8 +190,15 @@ func (a *app) closeLog() {
 	}
 }
 
-// redact keeps s out of the debug log.
-func (a *app) redact(s ...string) { a.logh.Redact(s...) }
+// redact keeps s out of the debug log and out of every message.
+func (a *app) redact(s ...string) {
+	a.logh.Redact(s...)
+	for _, x := range s {
+		if len(x) >= 6 {
+			a.secrets = append(a.secrets, x)
+		}
+	}
+}
 
 func truthy(v string) bool {
 	b, err := strconv.ParseBool(v)

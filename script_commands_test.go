@@ -2,6 +2,7 @@ package main
 
 import (
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,6 +31,7 @@ var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"noplaintext": cmdNoPlaintext,
 	"perm":        cmdPerm,
 	"apiserver":   cmdAPIServer,
+	"sleep":       cmdSleep,
 }
 
 func server(ts *testscript.TestScript) *authtest.Server {
@@ -49,6 +51,7 @@ func server(ts *testscript.TestScript) *authtest.Server {
 //	tokenserver jwt EXP            issue JWTs whose exp claim is now+EXP
 //	tokenserver delay DUR          delay every answer
 //	tokenserver reply STATUS TYPE BODY...   script the next answer
+//	tokenserver ratelimit SECS     script a 429 with Retry-After: SECS
 func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: tokenserver start|hits|lifetime|tokentype|jwt|delay|reply ...")
@@ -96,6 +99,12 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 		d, err := time.ParseDuration(arg(ts, args, 1))
 		ts.Check(err)
 		server(ts).SetDelay(d)
+	case "ratelimit":
+		server(ts).Enqueue(authtest.Response{
+			Status: http.StatusTooManyRequests,
+			Header: http.Header{"Retry-After": {arg(ts, args, 1)}},
+			Body:   `{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}`,
+		})
 	case "reply":
 		status := atoi(ts, args, 1)
 		server(ts).Enqueue(authtest.Response{Status: status, ContentType: arg(ts, args, 2), Body: strings.Join(args[3:], " ")})
@@ -105,12 +114,17 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdNoPlaintext fails if any file under the given folders holds the client
-// secret or any token the fake endpoint issued.
+// secret or any token the fake endpoint issued. With -secret, only the secret
+// is looked for (for stdout of commands whose payload is a token).
 func cmdNoPlaintext(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! noplaintext")
 	}
 	s := server(ts)
+	secretOnly := len(args) > 0 && args[0] == "-secret"
+	if secretOnly {
+		args = args[1:]
+	}
 	files := 0
 	for _, dir := range args {
 		err := filepath.WalkDir(ts.MkAbs(dir), func(path string, d fs.DirEntry, err error) error {
@@ -126,7 +140,11 @@ func cmdNoPlaintext(ts *testscript.TestScript, neg bool, args []string) {
 				if err != nil {
 					return err
 				}
-				if what, found := s.Contains(data); found {
+				if secretOnly {
+					if strings.Contains(string(data), s.Secret) {
+						ts.Fatalf("%s holds the client secret in plaintext", path)
+					}
+				} else if what, found := s.Contains(data); found {
 					ts.Fatalf("%s holds %s in plaintext", path, what)
 				}
 			}
@@ -165,4 +183,14 @@ func atoi(ts *testscript.TestScript, args []string, i int) int {
 	n, err := strconv.Atoi(arg(ts, args, i))
 	ts.Check(err)
 	return n
+}
+
+// cmdSleep waits: sleep 2s. At most 10 s, so no script can stall the suite.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(arg(ts, args, 0))
+	ts.Check(err)
+	if d > 10*time.Second {
+		ts.Fatalf("sleep %s: at most 10s", d)
+	}
+	time.Sleep(d)
 }
