@@ -113,5 +113,9 @@ func decodePayload(p []byte) (Token, error) {
 		return Token{}, errFormat
 	}
 	t.AccessToken = string(p)
+	// What Seal would refuse is not a token of ours, whatever decrypted.
+	if !encodable(t.Expiry) || !encodable(t.FetchedAt) {
+		return Token{}, errFormat
+	}
 	return t, nil
 }
