@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/99designs/keyring"
@@ -29,12 +30,26 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the version and the keyring backends built in",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var names []string
-			for _, b := range keyring.AvailableBackends() {
-				names = append(names, string(b))
-			}
-			fmt.Fprintf(a.stdout, "nxcred %s %s/%s %s\nkeyring backends: %s\n", version(), runtime.GOOS, runtime.GOARCH, runtime.Version(), strings.Join(names, ", "))
+			fmt.Fprintf(a.stdout, "nxcred %s %s/%s %s\nkeyring backends: %s\n", version(), runtime.GOOS, runtime.GOARCH, runtime.Version(), strings.Join(builtInBackends(), ", "))
 			return nil
 		},
 	}
+}
+
+// builtInBackends lists the keyring backends this binary has. keyring
+// registers the D-Bus ones (secret-service, kwallet) only when a session bus
+// answers at start, so on Linux they are added back, marked as needing one.
+func builtInBackends() []string {
+	var names []string
+	for _, b := range keyring.AvailableBackends() {
+		names = append(names, string(b))
+	}
+	if runtime.GOOS == "linux" {
+		for _, b := range []string{"secret-service", "kwallet"} {
+			if !slices.Contains(names, b) {
+				names = append(names, b+" (no D-Bus session bus now)")
+			}
+		}
+	}
+	return names
 }
