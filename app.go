@@ -248,9 +248,9 @@ func (a *app) keyring() (*auth.Keyring, error) {
 		KeyctlScope: a.getenv("NXCRED_KEYCTL_SCOPE"),
 		PassDir:     a.getenv("PASSWORD_STORE_DIR"),
 	}
-	if auth.HasTerminal() {
-		opts.Prompt = auth.ReadPassword
-	}
+	// The terminal is looked for only when a prompt is needed (ReadPassword
+	// says ErrNoTerminal), not on every call.
+	opts.Prompt = auth.ReadPassword
 	a.redact(opts.Password)
 	return auth.NewKeyring(opts)
 }

@@ -41,8 +41,8 @@ type KeyringOptions struct {
 	FileDir string
 	// Password is NXCRED_KEYRING_PASSWORD, for the file backend.
 	Password string
-	// Prompt asks for the file backend's password on the terminal; nil when
-	// there is none.
+	// Prompt asks for the file backend's password on the terminal; it
+	// returns ErrNoTerminal when there is none. nil never prompts.
 	Prompt func(prompt string) (string, error)
 	// KeyctlScope is NXCRED_KEYCTL_SCOPE; "" is "user".
 	KeyctlScope string
@@ -154,7 +154,14 @@ func (k *Keyring) filePassword(string) (string, error) {
 		k.promptEnded.Store(time.Now().UnixNano())
 		k.prompting.Store(false)
 	}()
-	return k.opts.Prompt("nxcred file keyring password: ")
+	pw, err := k.opts.Prompt("nxcred file keyring password: ")
+	if errors.Is(err, ErrNoTerminal) {
+		return "", &KeyringError{
+			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
+			HintText: "set NXCRED_KEYRING_PASSWORD",
+		}
+	}
+	return pw, err
 }
 
 // keyringLog serialises the swap of the standard logger around Open.
