@@ -1,6 +1,7 @@
 // Package protocol knows the wire formats nxcred speaks to its clients:
 // client-go exec plugins, git and docker credential helpers, the EngFlow
-// credential-helper spec used by Bazel, GOAUTH commands and plain shell output.
+// credential-helper spec used by Bazel, GOAUTH commands and plain shell output,
+// and the set-up snippets that point each client at nxcred (setup.go).
 //
 // Everything here is a pure function over strings, io.Reader and io.Writer:
 // no network, no keyring, no files, no environment, no clock. Writers build
