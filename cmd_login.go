@@ -53,9 +53,12 @@ config file, and the token in the cache. The first profile becomes the default.`
 var pastedAddress = regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)(?:-login|\.api|\.data)?\.(us|eu|pac|meta)\.nexthink\.cloud/?$`)
 
 func (a *app) loginProfile(f loginFlags) (*auth.Profile, error) {
+	// Instance and region make the token URL and the API host; with
+	// --token-url they may be left out (the profile then has only the
+	// hosts given with --host).
 	var missing []string
 	for _, m := range []struct{ name, v string }{{"--instance", f.instance}, {"--region", f.region}, {"--client-id", f.clientID}} {
-		if m.v == "" {
+		if m.v == "" && (m.name == "--client-id" || f.tokenURL == "") {
 			missing = append(missing, m.name)
 		}
 	}

@@ -21,9 +21,7 @@ func (e *secretMissingError) Error() string {
 	return fmt.Sprintf("no client secret for profile %s in the keyring", e.p.Name)
 }
 
-func (e *secretMissingError) Hint() string {
-	return fmt.Sprintf("run: nxcred login --profile %s --instance %s --region %s --client-id %s", e.p.Name, e.p.Instance, e.p.Region, e.p.ClientID)
-}
+func (e *secretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
 
 // envProfile reads the NXCRED_* environment profile (nil when unset).
 func (a *app) envProfile() (*auth.Profile, string, error) {

@@ -61,11 +61,9 @@ func (p *Profile) endpointHost() string {
 	return u.Host
 }
 
-// loginHint is the command that stores a new secret for p.
-func (p *Profile) loginHint() string {
-	if p.FromEnv {
-		return "check NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET (Nexthink: Administration > API credentials)"
-	}
+// LoginCommand is the nxcred login command that stores a new secret for p
+// with its current settings.
+func (p *Profile) LoginCommand() string {
 	cmd := "nxcred login --profile " + p.Name
 	if p.Instance != "" {
 		cmd += " --instance " + p.Instance + " --region " + p.Region
@@ -74,7 +72,21 @@ func (p *Profile) loginHint() string {
 	if p.TokenURL != "" {
 		cmd += " --token-url " + p.TokenURL
 	}
-	return "store the right secret: " + cmd
+	if p.Scope != "" {
+		cmd += " --scope " + p.Scope
+	}
+	for _, h := range p.Hosts {
+		cmd += " --host " + h
+	}
+	return cmd
+}
+
+// loginHint says how to store a new secret for p.
+func (p *Profile) loginHint() string {
+	if p.FromEnv {
+		return "check NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET (Nexthink: Administration > API credentials)"
+	}
+	return "store the right secret: " + p.LoginCommand()
 }
 
 func (p *Profile) label() string {

@@ -110,10 +110,33 @@ func NewKeyring(opts KeyringOptions) (*Keyring, error) {
 			HintText: "choose one of " + strings.Join(Backends, ", "),
 		}
 	}
+	if k.Backend == "keyctl" {
+		switch k.opts.KeyctlScope {
+		case "", "user", "usersession", "session":
+		default:
+			return nil, &KeyringError{
+				Msg:      fmt.Sprintf("NXCRED_KEYCTL_SCOPE=%q cannot keep a client secret from one nxcred run to the next", k.opts.KeyctlScope),
+				HintText: "use NXCRED_KEYCTL_SCOPE=user (the default: the user's kernel keyring, until reboot), usersession or session",
+			}
+		}
+	}
 	if k.opts.Timeout <= 0 {
 		k.opts.Timeout = DefaultKeyringTimeout
 	}
 	return k, nil
+}
+
+// osBackends are the backends that can work on this OS, for hints.
+func osBackends() []string {
+	switch runtime.GOOS {
+	case "linux":
+		return []string{"secret-service", "kwallet", "pass", "keyctl", "file"}
+	case "darwin":
+		return []string{"keychain", "pass", "file"}
+	case "windows":
+		return []string{"wincred", "file"}
+	}
+	return []string{"pass", "file"}
 }
 
 func (k *Keyring) config() keyring.Config {
@@ -211,7 +234,7 @@ func (k *Keyring) openError(err error, debug string) error {
 	case !registered:
 		return &KeyringError{
 			Msg:      fmt.Sprintf("keyring backend %s is not available on %s", k.Backend, runtime.GOOS),
-			HintText: "choose another NXCRED_KEYRING_BACKEND: " + strings.Join(Backends, ", "),
+			HintText: "choose another NXCRED_KEYRING_BACKEND: " + strings.Join(osBackends(), ", "),
 			Err:      err,
 		}
 	case k.Backend == "secret-service" && strings.Contains(reason, "not provided by any .service files"):
@@ -220,7 +243,14 @@ func (k *Keyring) openError(err error, debug string) error {
 			HintText: headlessHint,
 			Err:      err,
 		}
-	case k.Backend == "pass" && strings.Contains(reason, "executable file not found"):
+	case k.Backend == "kwallet" && strings.Contains(reason, "not provided by any .service files"):
+		return &KeyringError{
+			Msg:      "no KWallet on the session bus (kwalletd5 is not running)",
+			HintText: headlessHint,
+			Err:      err,
+		}
+	// keyring v1.2.2's pass opener says "The pass program is not available".
+	case k.Backend == "pass" && (strings.Contains(reason, "pass program is not available") || strings.Contains(reason, "executable file not found")):
 		return &KeyringError{
 			Msg:      "keyring backend pass needs the pass command, which is not on PATH",
 			HintText: "install pass and run pass init, or choose another NXCRED_KEYRING_BACKEND",
