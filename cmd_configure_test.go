@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,30 +43,18 @@ func TestConfigureExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			env := map[string]string{
-				"HOME":            home,
-				"XDG_CONFIG_HOME": filepath.Join(home, "config"),
-				"XDG_CACHE_HOME":  filepath.Join(home, "cache"),
-				"XDG_DATA_HOME":   filepath.Join(home, "data"),
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			var stdout, stderr bytes.Buffer
-			args := append([]string{"nxcred"}, strings.Fields(tt.args)...)
-			got := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr, func(k string) string { return env[k] })
+			got, stdout, stderr := runInProcess(t, tt.args, tt.env, "")
 			if got != tt.want {
-				t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tt.args, got, tt.want, stderr.String())
+				t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tt.args, got, tt.want, stderr)
 			}
-			if tt.want != 0 && stdout.Len() > 0 {
-				t.Errorf("run(%q) failed but wrote to stdout: %q", tt.args, stdout.String())
+			if tt.want != 0 && stdout != "" {
+				t.Errorf("run(%q) failed but wrote to stdout: %q", tt.args, stdout)
 			}
-			if tt.want == 0 && stdout.Len() == 0 {
+			if tt.want == 0 && stdout == "" {
 				t.Errorf("run(%q) printed no snippet", tt.args)
 			}
-			if !strings.Contains(stderr.String(), tt.wantErr) {
-				t.Errorf("run(%q) stderr = %q, want it to contain %q", tt.args, stderr.String(), tt.wantErr)
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("run(%q) stderr = %q, want it to contain %q", tt.args, stderr, tt.wantErr)
 			}
 		})
 	}

@@ -1,47 +1,26 @@
 package main
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
-
-	"github.com/nxcred/nxcred/auth/authtest"
 )
 
 // TestDockerClient drives the binary as docker-credential-nxcred through
 // docker's own client package, the code the docker CLI uses to call helpers.
 func TestDockerClient(t *testing.T) {
-	srv := authtest.New(scriptClientID, scriptSecret)
-	defer srv.Close()
-	home := t.TempDir()
-	ca := filepath.Join(home, "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p := newProcEnv(t)
+	srv, env := p.srv, p.vars
+	env["NXCRED_INSTANCE"], env["NXCRED_REGION"] = "acme", "eu"
 	bin, err := exec.LookPath("docker-credential-nxcred")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{
-		"HOME":                     home,
-		"XDG_CONFIG_HOME":          filepath.Join(home, "config"),
-		"XDG_CACHE_HOME":           filepath.Join(home, "cache"),
-		"XDG_DATA_HOME":            filepath.Join(home, "data"),
-		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
-		"NXCRED_CLIENT_ID":         scriptClientID,
-		"NXCRED_CLIENT_SECRET":     scriptSecret,
-		"NXCRED_TOKEN_URL":         srv.TokenURL(),
-		"NXCRED_INSTANCE":          "acme",
-		"NXCRED_REGION":            "eu",
-		"SSL_CERT_FILE":            ca,
-	}
 	// NewShellProgramFuncWithEnv layers env over the test process's own
-	// environment, so every variable nxcred reads is pinned above.
+	// environment; newProcEnv pins every variable nxcred reads.
 	prog := client.NewShellProgramFuncWithEnv(bin, &env)
 
 	creds, err := client.Get(prog, "https://acme.api.eu.nexthink.cloud/v1/")

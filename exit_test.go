@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,30 +49,18 @@ func TestExitStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			env := map[string]string{
-				"HOME":            home,
-				"XDG_CONFIG_HOME": filepath.Join(home, "config"),
-				"XDG_CACHE_HOME":  filepath.Join(home, "cache"),
-				"XDG_DATA_HOME":   filepath.Join(home, "data"),
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			var stdout, stderr bytes.Buffer
-			args := append([]string{"nxcred"}, strings.Fields(tt.args)...)
-			got := run(context.Background(), args, strings.NewReader(tt.stdin), &stdout, &stderr, func(k string) string { return env[k] })
+			got, stdout, stderr := runInProcess(t, tt.args, tt.env, tt.stdin)
 			if got != tt.want {
-				t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tt.args, got, tt.want, stderr.String())
+				t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tt.args, got, tt.want, stderr)
 			}
-			if tt.want != 0 && stdout.Len() > 0 {
-				t.Errorf("run(%q) failed but wrote to stdout: %q", tt.args, stdout.String())
+			if tt.want != 0 && stdout != "" {
+				t.Errorf("run(%q) failed but wrote to stdout: %q", tt.args, stdout)
 			}
-			if tt.want != 0 && !strings.HasPrefix(stderr.String(), "nxcred: error: ") {
-				t.Errorf("run(%q) stderr = %q, want it to start with nxcred: error: ", tt.args, stderr.String())
+			if tt.want != 0 && !strings.HasPrefix(stderr, "nxcred: error: ") {
+				t.Errorf("run(%q) stderr = %q, want it to start with nxcred: error: ", tt.args, stderr)
 			}
-			if !strings.Contains(stdout.String(), tt.wantOut) {
-				t.Errorf("run(%q) stdout = %q, want it to contain %q", tt.args, stdout.String(), tt.wantOut)
+			if !strings.Contains(stdout, tt.wantOut) {
+				t.Errorf("run(%q) stdout = %q, want it to contain %q", tt.args, stdout, tt.wantOut)
 			}
 		})
 	}
