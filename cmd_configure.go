@@ -132,7 +132,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 		scopes, skipped := protocol.BazelScopes(hosts)
 		if len(scopes) == 0 {
 			return &hintError{
-				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", profileLabel(p), strings.Join(skipped, ", ")),
+				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
 				hint: "add one with nxcred login --profile " + p.Name + " ... --host HOST",
 			}
 		}
@@ -169,7 +169,7 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 	if len(hosts) > 0 {
 		return hosts, nil
 	}
-	err := fmt.Errorf("%s has no host, and %s chooses credentials by host", profileLabel(p), client)
+	err := fmt.Errorf("%s has no host, and %s chooses credentials by host", p.Label(), client)
 	if p.FromEnv {
 		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", auth.EnvInstance, auth.EnvRegion, auth.EnvHosts)}
 	}
@@ -202,7 +202,7 @@ func (a *app) warnOtherOwners(p *auth.Profile, hosts []string, client string) {
 		if err != nil || (owner.Name == p.Name && owner.FromEnv == p.FromEnv) {
 			continue
 		}
-		a.warnf("%s passes no profile, so for %s it will get the token of %s, which also has that host, not of %s; set NXCRED_PROFILE=%s in %s's environment", client, h, profileLabel(owner), profileLabel(p), p.Name, client)
+		a.warnf("%s passes no profile, so for %s it will get the token of %s, which also has that host, not of %s; set NXCRED_PROFILE=%s in %s's environment", client, h, owner.Label(), p.Label(), p.Name, client)
 	}
 }
 

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"strings"
-	"time"
+	"context"
+	"os/exec"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/doctor"
 )
 
 func (a *app) doctorCommand() *cobra.Command {
@@ -41,102 +40,52 @@ client secret, a token or a proxy password.`,
 	return cmd
 }
 
-// checkStatus is the verdict of one check.
-type checkStatus int
-
-const (
-	checkOK checkStatus = iota
-	checkWarn
-	checkFail
-)
-
-func (s checkStatus) String() string { return [...]string{"ok", "warn", "fail"}[s] }
-
-// checkResult is one line of doctor's report, and the fix line under it for
-// a warning or failure.
-type checkResult struct {
-	name   string
-	status checkStatus
-	detail string
-	fix    string
-}
-
-func passed(name, detail string) checkResult { return checkResult{name, checkOK, detail, ""} }
-
-func warned(name, detail, fix string) checkResult { return checkResult{name, checkWarn, detail, fix} }
-
-func failed(name, detail, fix string) checkResult { return checkResult{name, checkFail, detail, fix} }
-
-// doctorRun prints each check as it completes, so that a slow network check
-// shows where it is, and counts the verdicts for the summary.
-type doctorRun struct {
-	a      *app
-	w      io.Writer
-	counts [3]int
-	last   time.Time
-}
-
-// report prints c and returns whether it did not fail.
-func (d *doctorRun) report(c checkResult) bool {
-	d.counts[c.status]++
-	fmt.Fprintf(d.w, "%-6s%s: %s\n", c.status, c.name, oneLine(c.detail))
-	if c.status != checkOK {
-		fix := c.fix
-		if fix == "" {
-			fix = "run nxcred doctor --verbose for details"
-		}
-		fmt.Fprintf(d.w, "      fix: %s\n", oneLine(fix))
-	}
-	d.a.log.Debug("doctor check", "check", c.name, "status", c.status.String(), "took", time.Since(d.last).Round(time.Microsecond))
-	d.last = time.Now()
-	return c.status != checkFail
-}
-
-// doctor runs the checks in the order a token request depends on them:
-// config and profile, then the secret, the cache, the network path to the
-// token endpoint and the token itself, then the clients.
+// doctor runs internal/doctor's checks on what this program would use: its
+// config path, environment, keyring, token cache and token request, and the
+// clients on PATH. It exits 1 if a check failed.
 func (a *app) doctor(flag string) error {
-	d := &doctorRun{a: a, w: a.stdout, last: time.Now()}
 	env, envSecret, envErr := a.envProfile()
-	if cfg, ok := d.checkConfig(env, envErr); ok {
-		if p := d.checkProfile(cfg, env, envErr, flag); p != nil {
-			secret := d.checkSecret(p, envSecret)
-			d.checkCache(p, secret)
-			if d.checkNetwork(p) && secret != "" {
-				d.checkToken(p, secret)
-			}
-			d.checkClients(p)
-		}
-	}
-	fmt.Fprintf(a.stdout, "%d ok, %d warn, %d fail\n", d.counts[checkOK], d.counts[checkWarn], d.counts[checkFail])
-	if d.counts[checkFail] > 0 {
+	counts := doctor.Run(a.ctx, doctor.System{
+		Out:    a.stdout,
+		Log:    a.log,
+		Now:    a.now,
+		Getenv: a.getenv,
+
+		ConfigPath:  a.configPath,
+		ProfileFlag: flag,
+		EnvProfile:  env,
+		EnvSecret:   envSecret,
+		EnvErr:      envErr,
+
+		Keyring: a.keyring,
+		Redact:  a.redact,
+
+		// No Log, Warn or LockWait: doctor only peeks at the cache.
+		Cache: &cache.Store{Dir: a.cacheDir, Now: a.now},
+		Slot:  slotFor,
+
+		CertFile: a.getenv("SSL_CERT_FILE"),
+		Fetch:    a.doctorFetch,
+
+		LookPath:     exec.LookPath,
+		DockerConfig: a.dockerConfigPath,
+	})
+	if counts.Fail > 0 {
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-// hintOf is the hint an error carries, as a fix line: without the "run: "
-// some hints start with, since the fix line already says what to do.
-func hintOf(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return strings.TrimPrefix(h.Hint(), "run: ")
+// doctorFetch is the token check's request: the one every command makes on
+// a cache miss, within NXCRED_TIMEOUT, without the cache.
+func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (cache.Token, error) {
+	timeout, err := a.durationEnv("NXCRED_TIMEOUT", auth.DefaultTimeout)
+	if err != nil {
+		return cache.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
 	}
-	return ""
-}
-
-// loginFix is the login command that stores a profile's secret again.
-func loginFix(p *auth.Profile) string {
-	if p.FromEnv {
-		return "set NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET to the credential from Nexthink (Administration > API credentials)"
+	f, err := a.fetcher(p, secret, timeout)
+	if err != nil {
+		return cache.Token{}, err
 	}
-	cmd := "nxcred login --profile " + p.Name
-	if p.Instance != "" {
-		cmd += " --instance " + p.Instance + " --region " + p.Region
-	}
-	cmd += " --client-id " + p.ClientID
-	if p.TokenURL != "" {
-		cmd += " --token-url " + p.TokenURL
-	}
-	return cmd
+	return f.Fetch(ctx)
 }

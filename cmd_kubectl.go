@@ -37,7 +37,7 @@ func (a *app) kubectl(profile string) error {
 		// client-go has no "no credentials" answer; failing is the only way
 		// not to hand a Nexthink token to this server.
 		return &hintError{
-			err:  fmt.Errorf("cluster server %s does not belong to %s; refusing to send it a Nexthink token", info.ServerHost, profileLabel(p)),
+			err:  fmt.Errorf("cluster server %s does not belong to %s; refusing to send it a Nexthink token", info.ServerHost, p.Label()),
 			hint: "add it to the profile with nxcred login ... --host " + info.ServerHost + ", or choose the profile with --profile",
 		}
 	}

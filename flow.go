@@ -164,19 +164,12 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 	case cache.Fetched:
 		a.log.Debug("token fetched", "profile", p.Name, "expires_in", left, "took", time.Since(t))
 	case cache.Stale:
-		a.warnf("could not refresh the token of %s (%v); using the cached one, valid for %s more", profileLabel(p), res.RefreshErr, left)
+		a.warnf("could not refresh the token of %s (%v); using the cached one, valid for %s more", p.Label(), res.RefreshErr, left)
 	}
 	if res.WriteErr != nil {
 		a.warnf("%v; every call will fetch a new token until this is fixed", res.WriteErr)
 	}
 	return p, res.Token, nil
-}
-
-func profileLabel(p *auth.Profile) string {
-	if p.FromEnv {
-		return "the environment profile"
-	}
-	return "profile " + p.Name
 }
 
 // hintError is an error with a hint to print after it.

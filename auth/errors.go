@@ -89,7 +89,9 @@ func (p *Profile) loginHint() string {
 	return "store the right secret: " + p.LoginCommand()
 }
 
-func (p *Profile) label() string {
+// Label names the profile in messages: "profile prod", or "the
+// environment profile".
+func (p *Profile) Label() string {
 	if p.FromEnv {
 		return "the environment profile"
 	}
@@ -150,7 +152,7 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		fe.Retryable = dnsErr.IsTemporary || dnsErr.IsTimeout
 		fe.HintText = "check the network"
 		if dnsErr.IsNotFound && p.Instance != "" {
-			fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.label())
+			fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.Label())
 		}
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
 		errors.As(err, &invalidCert), errors.As(err, &recordErr):
@@ -181,7 +183,7 @@ func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveEr
 		if desc == "" {
 			desc = "401 Unauthorized"
 		}
-		fe.Msg = fmt.Sprintf("nexthink rejected the client id or secret of %s (%s)", p.label(), desc)
+		fe.Msg = fmt.Sprintf("nexthink rejected the client id or secret of %s (%s)", p.Label(), desc)
 		fe.HintText = p.loginHint()
 	case fe.Status == 429:
 		fe.Kind = KindHTTP
@@ -196,11 +198,11 @@ func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveEr
 		fe.HintText = "Nexthink's login service is failing; retry later"
 	case re.ErrorCode == "invalid_scope":
 		fe.Kind = KindRefused
-		fe.Msg = fmt.Sprintf("nexthink refused scope %q for %s (%s)", p.EffectiveScope(), p.label(), desc)
+		fe.Msg = fmt.Sprintf("nexthink refused scope %q for %s (%s)", p.EffectiveScope(), p.Label(), desc)
 		fe.HintText = "Nexthink API credentials use the scope " + DefaultScope + "; check --scope"
 	case re.ErrorCode != "":
 		fe.Kind = KindRefused
-		fe.Msg = fmt.Sprintf("token endpoint %s refused the request for %s (%s)", host, p.label(), desc)
+		fe.Msg = fmt.Sprintf("token endpoint %s refused the request for %s (%s)", host, p.Label(), desc)
 		fe.HintText = "check the credential in Nexthink (Administration > API credentials) and the profile (nxcred status)"
 	default:
 		fe.Kind = KindHTTP

@@ -1,25 +1,10 @@
-package main
+package doctor
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"errors"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nxcred/nxcred/auth"
-	"github.com/nxcred/nxcred/internal/clilog"
 )
 
 func TestGitHelperHosts(t *testing.T) {
@@ -131,143 +116,6 @@ func TestBazelrcUsesNxcred(t *testing.T) {
 				t.Errorf("bazelrcUsesNxcred(%q) = %v, want %v", tt.data, got, tt.want)
 			}
 		})
-	}
-}
-
-func TestShowProxy(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
-		{"", "unset"},
-		{"http://proxy.example.com:3128", "http://proxy.example.com:3128"},
-		{"http://me:pa55@proxy.example.com:3128", "http://***@proxy.example.com:3128"},
-		{"http://me@proxy.example.com:3128", "http://***@proxy.example.com:3128"},
-		{"proxy.example.com:3128", "http://proxy.example.com:3128"},
-		{"me:pa55@proxy.example.com:3128", "http://***@proxy.example.com:3128"},
-		{"https://me:p%40ss@proxy.example.com", "https://***@proxy.example.com"},
-		{"socks5://me:pa55@127.0.0.1:1080", "socks5://***@127.0.0.1:1080"},
-		{"http://me:pa55@[::1", "(set, not shown: it does not parse, and may hold a password)"},
-	} {
-		got := showProxy(tt.in)
-		if got != tt.want {
-			t.Errorf("showProxy(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if strings.Contains(got, "pa55") || strings.Contains(got, "me:") || strings.Contains(got, "p%40ss") {
-			t.Errorf("showProxy(%q) = %q: shows the login", tt.in, got)
-		}
-	}
-}
-
-// connectProxy is a CONNECT proxy for tests that wants the login user:pw
-// and tunnels to any address.
-func connectProxy(t *testing.T) *httptest.Server {
-	t.Helper()
-	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("user:pw"))
-	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodConnect {
-			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
-			return
-		}
-		if r.Header.Get("Proxy-Authorization") != want {
-			w.WriteHeader(http.StatusProxyAuthRequired)
-			return
-		}
-		up, err := net.Dial("tcp", r.Host)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		conn, brw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
-		go func() { io.Copy(up, brw); up.Close() }()
-		io.Copy(conn, up)
-		conn.Close()
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func TestDialThroughProxy(t *testing.T) {
-	target := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	defer target.Close()
-	roots := x509.NewCertPool()
-	roots.AddCert(target.Certificate())
-	proxy := connectProxy(t)
-	addr := strings.TrimPrefix(target.URL, "https://")
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	pu, _ := url.Parse(proxy.URL)
-	pu.User = url.UserPassword("user", "pw")
-	conn, err := dialThroughProxy(ctx, pu, addr, &tls.Config{})
-	if err != nil {
-		t.Fatalf("dialThroughProxy with the login = %v, want a tunnel", err)
-	}
-	tc := tls.Client(conn, &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
-	if err := tc.HandshakeContext(ctx); err != nil {
-		t.Errorf("TLS through the tunnel: %v, want the target's certificate", err)
-	}
-	tc.Close()
-
-	pu.User = nil
-	_, err = dialThroughProxy(ctx, pu, addr, &tls.Config{})
-	var pe *proxyRefusedError
-	if !errors.As(err, &pe) || pe.code != http.StatusProxyAuthRequired {
-		t.Errorf("dialThroughProxy without the login = %v, want a 407 proxyRefusedError", err)
-	}
-
-	_, err = dialThroughProxy(ctx, &url.URL{Scheme: "http", Host: "127.0.0.1:9"}, addr, &tls.Config{})
-	var pd *proxyDialError
-	if !errors.As(err, &pd) {
-		t.Errorf("dialThroughProxy to a closed port = %v, want a proxyDialError", err)
-	}
-}
-
-func testDoctor(t *testing.T, env map[string]string) (*doctorRun, *bytes.Buffer) {
-	t.Helper()
-	var out bytes.Buffer
-	a := &app{ctx: context.Background(), stdout: &out, stderr: io.Discard, now: time.Now,
-		getenv: func(k string) string { return env[k] }}
-	a.log, _ = clilog.New(nil)
-	return &doctorRun{a: a, w: &out, last: time.Now()}, &out
-}
-
-// TestDoctorClientsNotInstalled: a client that is not on PATH is fine, and
-// doctor runs nothing for it.
-func TestDoctorClientsNotInstalled(t *testing.T) {
-	defer func(f func(string) (string, error)) { doctorLookPath = f }(doctorLookPath)
-	doctorLookPath = func(name string) (string, error) { return "", exec.ErrNotFound }
-	d, out := testDoctor(t, nil)
-	d.checkClients(&auth.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: "id"})
-	want := "ok    kubectl: not installed (no kubectl on PATH)\n" +
-		"ok    git: not installed (no git on PATH)\n" +
-		"ok    docker: not installed (no docker on PATH)\n" +
-		"ok    bazel: not installed (no bazel on PATH)\n" +
-		"ok    go: not installed (no go on PATH)\n"
-	if out.String() != want {
-		t.Errorf("checkClients with nothing on PATH printed\n%s\nwant\n%s", out, want)
-	}
-	if d.counts != [3]int{5, 0, 0} {
-		t.Errorf("counts = %v, want [5 0 0]", d.counts)
-	}
-}
-
-// TestDoctorReport: a warning or failure always has a fix line, and the
-// detail stays on one line whatever the error said.
-func TestDoctorReport(t *testing.T) {
-	d, out := testDoctor(t, nil)
-	d.report(passed("config", "fine"))
-	d.report(warned("cache", "open", "chmod 700 dir"))
-	if d.report(failed("token", "line one\nline two", "")) {
-		t.Errorf("report(failed) = true, want false")
-	}
-	want := "ok    config: fine\n" +
-		"warn  cache: open\n      fix: chmod 700 dir\n" +
-		"fail  token: line one line two\n      fix: run nxcred doctor --verbose for details\n"
-	if out.String() != want {
-		t.Errorf("report printed\n%s\nwant\n%s", out, want)
 	}
 }
 

@@ -1,0 +1,220 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nxcred/nxcred/auth"
+)
+
+// execTimeout bounds each client command doctor runs (git config, go env).
+const execTimeout = 5 * time.Second
+
+// client is a client doctor knows: how to tell whether it is configured for
+// nxcred, and the configure command that does it.
+type client struct {
+	// name is the check's name and the binary looked up on PATH; who names
+	// the client in a sentence.
+	name, who string
+	// configure is the fix when the client is not configured.
+	configure func(profile string) string
+	// byHost: the client chooses credentials by host, so a profile without
+	// one cannot serve it.
+	byHost bool
+	check  func(d *run, p *auth.Profile, bin string) result
+}
+
+var clients = []client{
+	{
+		name: "kubectl", who: "kubectl",
+		configure: func(p string) string {
+			return "nxcred configure kubectl --profile " + p + ", then run the kubectl config set-credentials command it prints"
+		},
+		check: (*run).checkKubectl,
+	},
+	{
+		name: "git", who: "git", byHost: true,
+		configure: func(p string) string { return "nxcred configure git --profile " + p + " --apply" },
+		check:     (*run).checkGit,
+	},
+	{
+		name: "docker", who: "docker", byHost: true,
+		configure: func(p string) string { return "nxcred configure docker --profile " + p + " --apply" },
+		check:     (*run).checkDocker,
+	},
+	{
+		name: "bazel", who: "Bazel", byHost: true,
+		configure: func(p string) string {
+			return "nxcred configure bazel --profile " + p + " >> ~/.bazelrc (or the workspace's .bazelrc)"
+		},
+		check: (*run).checkBazel,
+	},
+	{
+		name: "go", who: "the go command", byHost: true,
+		configure: func(p string) string {
+			return "nxcred configure goauth --profile " + p + ", then run the go env -w command it prints"
+		},
+		check: (*run).checkGo,
+	},
+}
+
+// checkClients reports, for each client on PATH, whether it is configured
+// for nxcred. A client that is not installed is fine.
+func (d *run) checkClients(p *auth.Profile) {
+	for _, c := range clients {
+		bin, err := d.s.LookPath(c.name)
+		switch {
+		case err != nil:
+			d.report(passed(c.name, "not installed (no "+c.name+" on PATH)"))
+		case c.byHost && len(p.AllHosts()) == 0:
+			d.report(warned(c.name, fmt.Sprintf("%s is installed, but %s has no host, and %s chooses credentials by host", bin, p.Label(), c.who), hostFix(p)))
+		default:
+			r := c.check(d, p, bin)
+			if r.status != statusOK && r.fix == "" {
+				r.fix = c.configure(p.Name)
+			}
+			d.report(r)
+		}
+	}
+}
+
+func hostFix(p *auth.Profile) string {
+	if p.FromEnv {
+		return "set NXCRED_INSTANCE and NXCRED_REGION (the API host), or list hosts in NXCRED_HOSTS"
+	}
+	return fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)
+}
+
+func (d *run) checkKubectl(p *auth.Profile, bin string) result {
+	var files []string
+	if v := d.s.Getenv("KUBECONFIG"); v != "" {
+		files = filepath.SplitList(v)
+	} else {
+		files = []string{filepath.Join(d.home(), ".kube", "config")}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err == nil && kubeconfigRunsNxcred(data) {
+			return passed("kubectl", bin+"; "+f+" runs nxcred as an exec credential plugin")
+		}
+	}
+	return warned("kubectl", bin+" is installed; no user in "+strings.Join(files, ", ")+" runs nxcred", "")
+}
+
+func (d *run) checkGit(p *auth.Profile, bin string) result {
+	out, err := d.output(bin, "config", "--global", "--get-regexp", `^credential\..*helper$`)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 {
+		// git config --get-regexp exits 1 when nothing matches.
+		out, err = "", nil
+	}
+	if err != nil {
+		return warned("git", bin+": cannot read git's global config: "+errReason(err), "check it with: git config --global --list")
+	}
+	hosts := p.AllHosts()
+	served, byName := gitHelperHosts(out, hosts)
+	switch {
+	case len(served) == 0:
+		return warned("git", bin+" is installed; git's global config sends no host of "+p.Label()+" to nxcred", "")
+	case len(served) < len(hosts):
+		return warned("git", fmt.Sprintf("%s; git sends %s to nxcred, but not %s", bin, strings.Join(served, ", "), strings.Join(without(hosts, served), ", ")), "")
+	}
+	if byName {
+		if _, err := d.s.LookPath("git-credential-nxcred"); err != nil {
+			return warned("git", "git is configured for nxcred and runs it as git-credential-nxcred, which is not on PATH",
+				`link it beside nxcred (install.sh does): ln -s nxcred "$(dirname "$(command -v nxcred)")/git-credential-nxcred"`)
+		}
+	}
+	return passed("git", bin+"; git sends "+strings.Join(served, ", ")+" to nxcred")
+}
+
+func (d *run) checkDocker(p *auth.Profile, bin string) result {
+	file, err := d.s.DockerConfig()
+	if err != nil {
+		return warned("docker", bin+" is installed; "+err.Error(), hintOf(err))
+	}
+	data, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return warned("docker", fmt.Sprintf("%s: cannot read %s: %s", bin, file, errReason(err)), "make it readable by you: ls -l "+file)
+	}
+	hosts := p.AllHosts()
+	served, err := dockerHelperHosts(data, hosts)
+	switch {
+	case err != nil:
+		return warned("docker", fmt.Sprintf("%s: %s is not valid docker config (%v)", bin, file, err), "fix the JSON in "+file)
+	case len(served) == 0:
+		return warned("docker", bin+" is installed; "+file+" sends no host of "+p.Label()+" to nxcred", "")
+	case len(served) < len(hosts):
+		return warned("docker", fmt.Sprintf("%s; %s sends %s to nxcred, but not %s", bin, file, strings.Join(served, ", "), strings.Join(without(hosts, served), ", ")), "")
+	}
+	if _, err := d.s.LookPath("docker-credential-nxcred"); err != nil {
+		return warned("docker", "docker is configured for nxcred and runs it as docker-credential-nxcred, which is not on PATH",
+			`link it beside nxcred (install.sh does): ln -s nxcred "$(dirname "$(command -v nxcred)")/docker-credential-nxcred"`)
+	}
+	return passed("docker", bin+"; "+file+" sends "+strings.Join(served, ", ")+" to nxcred")
+}
+
+func (d *run) checkBazel(p *auth.Profile, bin string) result {
+	files := []string{filepath.Join(d.home(), ".bazelrc")}
+	if wd, err := os.Getwd(); err == nil {
+		files = append(files, filepath.Join(wd, ".bazelrc"))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err == nil && bazelrcUsesNxcred(data) {
+			return passed("bazel", bin+"; "+f+" names nxcred as --credential_helper")
+		}
+	}
+	return warned("bazel", bin+" is installed; neither "+strings.Join(files, " nor ")+" names nxcred as --credential_helper", "")
+}
+
+func (d *run) checkGo(p *auth.Profile, bin string) result {
+	out, err := d.output(bin, "env", "GOAUTH")
+	if err != nil {
+		return warned("go", bin+": go env GOAUTH failed: "+errReason(err), "check it with: go env GOAUTH")
+	}
+	// GOAUTH may run any command: its value is not printed.
+	if strings.Contains(out, "nxcred") {
+		return passed("go", bin+"; GOAUTH runs nxcred")
+	}
+	return warned("go", bin+" is installed; GOAUTH does not run nxcred", "")
+}
+
+// output runs a client's command with a bound, no stdin, and an environment
+// without nxcred's secrets: NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD
+// are nothing git or go need. GOTOOLCHAIN=local keeps `go env` from
+// downloading a toolchain a go.mod in the working folder asks for.
+func (d *run) output(bin string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(d.ctx, execTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != auth.EnvClientSecret && name != "NXCRED_KEYRING_PASSWORD" && name != "GOTOOLCHAIN" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "GOTOOLCHAIN=local")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = time.Second
+	out, err := cmd.Output()
+	if ctx.Err() == context.DeadlineExceeded {
+		return "", fmt.Errorf("no answer within %s", execTimeout)
+	}
+	if err != nil {
+		if msg, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n"); msg != "" {
+			return "", fmt.Errorf("%w: %s", err, msg)
+		}
+		return "", err
+	}
+	return string(out), nil
+}

@@ -1,0 +1,118 @@
+package doctor
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// status is the verdict of one check.
+type status int
+
+const (
+	statusOK status = iota
+	statusWarn
+	statusFail
+)
+
+func (s status) String() string { return [...]string{"ok", "warn", "fail"}[s] }
+
+// result is one line of the report, and the fix line under it for a warning
+// or failure.
+type result struct {
+	name   string
+	status status
+	detail string
+	fix    string
+}
+
+func passed(name, detail string) result { return result{name, statusOK, detail, ""} }
+
+func warned(name, detail, fix string) result { return result{name, statusWarn, detail, fix} }
+
+func failed(name, detail, fix string) result { return result{name, statusFail, detail, fix} }
+
+// report prints r, logs how long its check took, and returns whether it did
+// not fail.
+func (d *run) report(r result) bool {
+	switch r.status {
+	case statusOK:
+		d.counts.OK++
+	case statusWarn:
+		d.counts.Warn++
+	default:
+		d.counts.Fail++
+	}
+	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, oneLine(r.detail))
+	if r.status != statusOK {
+		fix := r.fix
+		if fix == "" {
+			fix = "run nxcred doctor --verbose for details"
+		}
+		fmt.Fprintf(d.s.Out, "      fix: %s\n", oneLine(fix))
+	}
+	d.s.Log.Debug("doctor check", "check", r.name, "status", r.status.String(), "took", time.Since(d.last).Round(time.Microsecond))
+	d.last = time.Now()
+	return r.status != statusFail
+}
+
+// oneLine keeps a detail or fix on its line whatever an error said.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// hintOf is the hint an error carries, as a fix line: without the "run: "
+// some hints start with, since the fix line already says what to do.
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return strings.TrimPrefix(h.Hint(), "run: ")
+	}
+	return ""
+}
+
+// errReason is err without the operation and path wrappers that the check's
+// own message already names.
+func errReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
+}
+
+// since is the time since t for a report line: milliseconds, or "<1ms".
+func since(t time.Time) string {
+	if d := time.Since(t).Round(time.Millisecond); d > 0 {
+		return d.String()
+	}
+	return "<1ms"
+}
+
+func without(all, some []string) []string {
+	var rest []string
+	for _, s := range all {
+		if !slices.Contains(some, s) {
+			rest = append(rest, s)
+		}
+	}
+	return rest
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
