@@ -14,20 +14,6 @@ import (
 // belongs to the protocol (git, docker, Bazel) or to a pipe.
 var ErrNoTerminal = errors.New("no terminal")
 
-// HasTerminal reports whether the process has a controlling terminal to
-// prompt on.
-func HasTerminal() bool {
-	in, out, err := openTerminal()
-	if err != nil {
-		return false
-	}
-	in.Close()
-	if out != in {
-		out.Close()
-	}
-	return true
-}
-
 // ReadPassword shows prompt on the controlling terminal (never on stdout)
 // and reads a line without echo.
 func ReadPassword(prompt string) (string, error) {
