@@ -64,8 +64,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			code = 1
 		}
 	}()
-	root := a.rootCommand()
-	root.SetArgs(dispatch(args))
+	argv := dispatch(args)
+	root := a.rootCommand(invokedCommand(argv))
+	root.SetArgs(argv)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -255,7 +256,7 @@ func (a *app) keyring() (*auth.Keyring, error) {
 	return auth.NewKeyring(opts)
 }
 
-func (a *app) rootCommand() *cobra.Command {
+func (a *app) rootCommand(name string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "nxcred",
 		Short: "Nexthink API tokens for kubectl, git, docker, Bazel, go and shell scripts",
@@ -278,23 +279,45 @@ life remains.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
 	})
-	root.AddCommand(
-		a.loginCommand(),
-		a.logoutCommand(),
-		a.profilesCommand(),
-		a.statusCommand(),
-		a.doctorCommand(),
-		a.tokenCommand(),
-		a.execCommand(),
-		a.kubectlCommand(),
-		a.gitCommand(),
-		a.dockerCommand(),
-		a.bazelCommand(),
-		a.goauthCommand(),
-		a.configureCommand(),
-		a.versionCommand(),
-	)
+	commands := []struct {
+		name string
+		make func() *cobra.Command
+	}{
+		{"login", a.loginCommand}, {"logout", a.logoutCommand}, {"profiles", a.profilesCommand},
+		{"status", a.statusCommand}, {"doctor", a.doctorCommand}, {"token", a.tokenCommand},
+		{"exec", a.execCommand}, {"kubectl", a.kubectlCommand}, {"git", a.gitCommand},
+		{"docker", a.dockerCommand}, {"get", a.bazelCommand}, {"goauth", a.goauthCommand},
+		{"configure", a.configureCommand}, {"version", a.versionCommand},
+	}
+	// Every kubectl, git, docker and Bazel request starts nxcred afresh:
+	// when the command is named, build only that one (help, completion and
+	// mistakes get them all).
+	for _, c := range commands {
+		if c.name == name {
+			root.AddCommand(c.make())
+			return root
+		}
+	}
+	for _, c := range commands {
+		root.AddCommand(c.make())
+	}
 	return root
+}
+
+// invokedCommand is the command args name: the first argument that is not one
+// of the root's own flags (-v, --verbose), or "".
+func invokedCommand(args []string) string {
+	for _, arg := range args {
+		switch arg {
+		case "-v", "--verbose":
+			continue
+		}
+		if strings.HasPrefix(arg, "-") {
+			return ""
+		}
+		return arg
+	}
+	return ""
 }
 
 // noArgs rejects positional arguments as a usage error.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,7 +51,9 @@ config file, and the token in the cache. The first profile becomes the default.`
 }
 
 // pastedAddress matches a Nexthink address pasted as the instance.
-var pastedAddress = regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)(?:-login|\.api|\.data)?\.(us|eu|pac|meta)\.nexthink\.cloud/?$`)
+var pastedAddress = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)(?:-login|\.api|\.data)?\.(us|eu|pac|meta)\.nexthink\.cloud/?$`)
+})
 
 func (a *app) loginProfile(f loginFlags) (*auth.Profile, error) {
 	// Instance and region make the token URL and the API host; with
@@ -65,7 +68,7 @@ func (a *app) loginProfile(f loginFlags) (*auth.Profile, error) {
 	if len(missing) > 0 {
 		return nil, &usageError{err: fmt.Errorf("login needs %s", strings.Join(missing, ", ")), hint: "see: nxcred login --help"}
 	}
-	if m := pastedAddress.FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
+	if m := pastedAddress().FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
 		return nil, &usageError{err: fmt.Errorf("--instance %q is an address, not an instance name", f.instance), hint: fmt.Sprintf("use --instance %s --region %s", m[1], m[2])}
 	}
 	p := &auth.Profile{

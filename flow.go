@@ -38,6 +38,12 @@ func (a *app) resolve(ch auth.Choice) (*auth.Profile, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if env != nil && ch.Flag == "" && ch.Env == "" && ch.Host == "" {
+		// Nothing can choose a config profile over the environment one:
+		// the config file need not even be opened.
+		a.log.Debug("profile chosen", "profile", env.Name)
+		return env, envSecret, nil
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return nil, "", err

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nxcred/nxcred/internal/atomicfile"
@@ -137,7 +138,7 @@ func ParseConfig(data []byte) (*Config, error) {
 			return nil, &ConfigError{Path: "config", Line: pe.Position.Line, Msg: pe.Message}
 		}
 		ce := &ConfigError{Path: "config", Msg: err.Error()}
-		if m := lineInMessage.FindStringSubmatch(ce.Msg); m != nil {
+		if m := lineInMessage().FindStringSubmatch(ce.Msg); m != nil {
 			ce.Line, _ = strconv.Atoi(m[1])
 			ce.Msg = strings.TrimPrefix(ce.Msg, "toml: ")
 		}
@@ -229,7 +230,7 @@ func unquoteKeyPart(k string) string {
 }
 
 // lineInMessage reads "line N" from a decoder message that has no position.
-var lineInMessage = regexp.MustCompile(`\bline (\d+)\b`)
+var lineInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\bline (\d+)\b`) })
 
 // Names lists the profile names in order.
 func (c *Config) Names() []string {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -300,7 +301,7 @@ func jsonReason(err error) string {
 
 // authHeaderValue matches credentials after an authorization scheme, as a
 // proxy page echoing the request would show them.
-var authHeaderValue = regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}`)
+var authHeaderValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}`) })
 
 // redact removes the secret from s, whole and percent-encoded as it travels
 // in the Basic header, and any Basic or Bearer credential.
@@ -311,5 +312,5 @@ func redact(s, secret string) string {
 			s = strings.ReplaceAll(s, q, "[redacted]")
 		}
 	}
-	return authHeaderValue.ReplaceAllString(s, "$1$2[redacted]")
+	return authHeaderValue().ReplaceAllString(s, "$1$2[redacted]")
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -164,7 +165,7 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 	if !strings.EqualFold(tok.TokenType, "bearer") {
 		return cache.Token{}, bad(fmt.Sprintf("returned token_type %q, not Bearer", truncate(tok.TokenType, 32)))
 	}
-	if len(tok.AccessToken) > 16<<10 || !b64token.MatchString(tok.AccessToken) {
+	if len(tok.AccessToken) > 16<<10 || !b64token().MatchString(tok.AccessToken) {
 		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
 	}
 	t := cache.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
@@ -195,7 +196,7 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 // b64token is RFC 6750 §2.1's token syntax, the one every protocol writer
 // in package protocol accepts: checking it here fails at the fetch, with the
 // endpoint named, instead of at the output.
-var b64token = regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`)
+var b64token = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`) })
 
 // expiresIn reads the raw expires_in: a JSON number or a string of digits
 // (both seen in the wild, x/oauth2 accepts both). Missing is unknown, not an

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,15 +43,30 @@ type Profile struct {
 	FromEnv bool
 }
 
-var (
-	instanceRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	nameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-)
+// isLabel reports whether s is a DNS label in lower case: 1-63 of
+// [a-z0-9-], not starting or ending with '-'. Loops rather than regexps,
+// whose compilation would cost every start of nxcred.
+func isLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isName reports whether s is a profile name: a valid cache slot name (a
+// letter or digit, then letters, digits, '_', '.' or '-') of at most 64.
+func isName(s string) bool { return len(s) <= 64 && cache.ValidName(s) }
 
 // ValidateName checks a profile name: letters, digits, '_', '.', '-', at
 // most 64, and not the reserved environment profile name.
 func ValidateName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !isName(name) {
 		return fmt.Errorf("invalid profile name %q: use letters, digits, '_', '.' and '-' (at most 64)", name)
 	}
 	if name == EnvProfileName || strings.HasPrefix(name, EnvProfileName+"-") {
@@ -72,7 +86,7 @@ func ValidateRegion(region string) error {
 // ValidateInstance checks an instance name, the first label of
 // <instance>.api.<region>.nexthink.cloud.
 func ValidateInstance(instance string) error {
-	if !instanceRE.MatchString(instance) {
+	if !isLabel(instance) {
 		return fmt.Errorf("malformed instance name %q: it is the first part of your Nexthink address (acme in acme.eu.nexthink.cloud): lower-case letters, digits and '-'", instance)
 	}
 	return nil
@@ -157,7 +171,7 @@ func ValidateHost(h string) error {
 		return nil
 	}
 	for _, label := range strings.Split(host, ".") {
-		if !instanceRE.MatchString(label) {
+		if !isLabel(label) {
 			return fmt.Errorf("invalid host %q", h)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"time"
 
 	"github.com/nxcred/nxcred/internal/atomicfile"
@@ -86,11 +85,26 @@ func (s *Store) warn(format string, args ...any) {
 	s.Warn(msg)
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$`)
-
 // ValidName reports whether name can be a slot name (and so a file name on
-// every OS).
-func ValidName(name string) bool { return validName.MatchString(name) }
+// every OS): a letter or digit, then up to 79 letters, digits, '_', '.' or
+// '-'. A loop, not a regexp: compiling one costs every start of nxcred.
+func ValidName(name string) bool { return nameOK(name, 80) }
+
+// nameOK reports whether s is 1..max bytes of [A-Za-z0-9_.-] starting with
+// a letter or digit.
+func nameOK(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Path is the cache file of slot name.
 func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name+".token") }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // This file holds the other direction of each protocol: the configuration
@@ -166,7 +167,7 @@ func WriteDockerSetup(w io.Writer, hosts []string) error {
 // bazelScopeRE is what Bazel accepts as a --credential_helper scope
 // (DOMAIN_PATTERN in CredentialHelperProvider.java): a DNS name with at
 // least one dot, no port.
-var bazelScopeRE = regexp.MustCompile(`^[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+$`)
+var bazelScopeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+$`) })
 
 // BazelScopes are the --credential_helper scopes for hosts: ports dropped
 // (Bazel matches the URI's host only; nxcred still checks the port), each
@@ -179,7 +180,7 @@ func BazelScopes(hosts []string) (scopes, skipped []string) {
 			name = hh
 		}
 		switch {
-		case !bazelScopeRE.MatchString(name):
+		case !bazelScopeRE().MatchString(name):
 			skipped = append(skipped, h)
 		case !slices.Contains(scopes, name):
 			scopes = append(scopes, name)
@@ -252,7 +253,7 @@ func goauthWord(s string) (string, error) {
 }
 
 // shellSafe is what a shell word may hold unquoted.
-var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+var shellSafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`) })
 
 // ShellCommand renders argv as one command line for a POSIX shell (and
 // PowerShell, for paths without $): words with anything but safe characters
@@ -266,12 +267,12 @@ func ShellCommand(argv []string) string {
 }
 
 func shellWord(s string) string {
-	if shellSafe.MatchString(s) {
+	if shellSafe().MatchString(s) {
 		return s
 	}
 	// An option's value is quoted after its '=' (--exec-command="/a b"),
 	// as people write it.
-	if prefix, value, ok := strings.Cut(s, "="); ok && shellSafe.MatchString(prefix+"=") {
+	if prefix, value, ok := strings.Cut(s, "="); ok && shellSafe().MatchString(prefix+"=") {
 		return prefix + "=" + shellQuote(value)
 	}
 	return shellQuote(s)
@@ -283,7 +284,7 @@ func shellQuote(s string) string {
 }
 
 // yamlPlain is what yamlString leaves unquoted: names, flags and Unix paths.
-var yamlPlain = regexp.MustCompile(`^(--)?[A-Za-z_/][A-Za-z0-9_./-]*$`)
+var yamlPlain = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(--)?[A-Za-z_/][A-Za-z0-9_./-]*$`) })
 
 // yamlString is s as a YAML scalar that reads back as the string s: plain
 // when it is clearly safe, else JSON-quoted (a JSON string is a YAML
@@ -294,7 +295,7 @@ func yamlString(s string) string {
 	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
 		return jsonString(s)
 	}
-	if yamlPlain.MatchString(s) {
+	if yamlPlain().MatchString(s) {
 		return s
 	}
 	return jsonString(s)

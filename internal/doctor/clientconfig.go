@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nxcred/nxcred/protocol"
 )
@@ -19,13 +20,15 @@ import (
 
 // kubeconfigCommand matches the command of an exec plugin in a kubeconfig,
 // YAML or JSON: the key, then a double-quoted, single-quoted or plain value.
-var kubeconfigCommand = regexp.MustCompile(`(?m)(?:^|[\s{,])"?command"?[ \t]*:[ \t]*("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,#}\]]+)`)
+var kubeconfigCommand = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)(?:^|[\s{,])"?command"?[ \t]*:[ \t]*("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,#}\]]+)`)
+})
 
 // kubeconfigRunsNxcred reports whether a kubeconfig has an exec command named
 // nxcred. A text search keeps a YAML parser out of nxcred; only exec plugins
 // have a command key.
 func kubeconfigRunsNxcred(data []byte) bool {
-	for _, m := range kubeconfigCommand.FindAllStringSubmatch(string(data), -1) {
+	for _, m := range kubeconfigCommand().FindAllStringSubmatch(string(data), -1) {
 		value := m[1]
 		switch value[0] {
 		case '"':
