@@ -31,12 +31,17 @@ func (e *LockError) Hint() string {
 
 func (e *LockError) Unwrap() error { return ErrLockTimeout }
 
+// errDone is what lock returns when done reported, between two polls, that
+// the lock is no longer needed.
+var errDone = errors.New("no longer needed")
+
 // lock takes the exclusive lock on path, a file beside the cache file and
 // never the cache file itself: Windows locks are mandatory, so a locked data
 // file could not be replaced (int128/kubelogin#1144). It polls with a short,
 // growing delay up to wait. A holder that dies releases the lock with its
-// process, so the next poll succeeds.
-func lock(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
+// process, so the next poll succeeds. Between polls it asks done (if not
+// nil) whether the wait is over anyway, and then returns errDone.
+func lock(ctx context.Context, path string, wait time.Duration, done func() bool) (unlock func(), err error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	waitCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
@@ -60,6 +65,9 @@ func lock(ctx context.Context, path string, wait time.Duration) (unlock func(), 
 			}
 			return nil, &LockError{Path: path, Wait: wait}
 		case <-t.C:
+		}
+		if done != nil && done() {
+			return nil, errDone
 		}
 		if delay < 16*time.Millisecond {
 			delay *= 2

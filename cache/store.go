@@ -144,7 +144,19 @@ func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, erro
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	unlock, err := lock(ctx, s.lockPath(slot.Name), wait)
+	// While another process holds the lock it is fetching: look at the
+	// cache between polls and leave as soon as its token is there, instead
+	// of taking the lock in turn only to read it.
+	var early Token
+	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, func() bool {
+		t, ok := s.read(slot)
+		early = t
+		return ok && t.Fresh(s.now())
+	})
+	if errors.Is(err, errDone) {
+		s.log().Debug("token written by another process while waiting", "profile", slot.Name, "took", time.Since(start))
+		return Result{Token: early, Source: FromCache}, nil
+	}
 	if err != nil {
 		var le *LockError
 		if errors.As(err, &le) {
@@ -323,7 +335,7 @@ func (s *Store) Remove(name string) error {
 		if wait <= 0 {
 			wait = DefaultLockWait
 		}
-		unlock, err := lock(context.Background(), s.lockPath(name), wait)
+		unlock, err := lock(context.Background(), s.lockPath(name), wait, nil)
 		if err != nil {
 			return err
 		}
