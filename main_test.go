@@ -57,5 +57,6 @@ func setupScript(e *testscript.Env) error {
 	}
 	e.Values[serverKey{}] = &scriptServer{}
 	e.Values[apiServerKey{}] = &scriptAPIServer{}
+	e.Values[proxyKey{}] = &scriptProxy{}
 	return nil
 }

@@ -32,6 +32,7 @@ var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"perm":        cmdPerm,
 	"apiserver":   cmdAPIServer,
 	"sleep":       cmdSleep,
+	"proxy":       cmdProxy,
 }
 
 func server(ts *testscript.TestScript) *authtest.Server {
