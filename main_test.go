@@ -2,8 +2,11 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -29,7 +32,26 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		Setup:               setupScript,
 		Cmds:                scriptCommands,
+		Condition:           clientCondition,
 	})
+}
+
+// clientCondition answers [client:NAME]: whether the real client NAME
+// (kubectl, git, go) is on PATH. In CI, where the machine image has them,
+// a missing one fails the script instead of skipping it: the scripts that
+// drive the real clients must run there.
+func clientCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "client:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(name); err == nil {
+		return true, nil
+	}
+	if os.Getenv("CI") != "" {
+		return false, fmt.Errorf("%s is not on PATH, and CI must run the scripts that use it", name)
+	}
+	return false, nil
 }
 
 // setupScript pins every folder nxcred could write to under $WORK and gives
