@@ -37,9 +37,11 @@ See: nxcred configure docker`,
 				return nil
 			}
 			// docker reads the failure from stdout (credentials.Serve).
-			fmt.Fprintln(a.stdout, err)
+			// docker reads the failure from stdout (credentials.Serve); people
+			// read stderr. Both go through the same scrub as every message.
+			fmt.Fprintln(a.stdout, a.scrub(err.Error()))
 			if !credentials.IsErrCredentialsNotFound(err) {
-				fmt.Fprintf(a.stderr, "nxcred: error: %s\n", oneLine(err.Error()))
+				a.fail(err)
 			}
 			return &exitError{code: 1}
 		},

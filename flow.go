@@ -59,6 +59,21 @@ func (a *app) resolve(ch auth.Choice) (*auth.Profile, string, error) {
 	return p, "", nil
 }
 
+// profileFor resolves ch and checks that the request's host, if it names
+// one, belongs to the chosen profile (errForeignHost otherwise). A Nexthink
+// token must never reach another server, so every path goes through here.
+func (a *app) profileFor(ch auth.Choice) (*auth.Profile, string, error) {
+	p, envSecret, err := a.resolve(ch)
+	if err != nil {
+		return nil, "", err
+	}
+	if ch.Host != "" && !p.HasHost(ch.Host) {
+		a.log.Debug("host not served by the profile", "host", ch.Host, "profile", p.Name)
+		return p, "", errForeignHost
+	}
+	return p, envSecret, nil
+}
+
 // secret returns the client secret of p: from the environment profile, or
 // from the keyring.
 func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
@@ -127,13 +142,9 @@ type tokenOptions struct {
 // token is the flow of every call: profile, host check, secret, then the
 // cache, which fetches on a miss.
 func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Token, error) {
-	p, envSecret, err := a.resolve(ch)
+	p, envSecret, err := a.profileFor(ch)
 	if err != nil {
-		return nil, cache.Token{}, err
-	}
-	if ch.Host != "" && !p.HasHost(ch.Host) {
-		a.log.Debug("host not served by the profile", "host", ch.Host, "profile", p.Name)
-		return p, cache.Token{}, errForeignHost
+		return p, cache.Token{}, err
 	}
 	secret, err := a.secret(p, envSecret)
 	if err != nil {
@@ -198,15 +209,12 @@ func isNoProfile(err error) bool {
 // erase, docker erase): the next call fetches a new one. A foreign host, or
 // no profile at all, is not an error: there is nothing of ours to drop.
 func (a *app) drop(ch auth.Choice) error {
-	p, _, err := a.resolve(ch)
-	if isNoProfile(err) {
+	p, _, err := a.profileFor(ch)
+	if isNoProfile(err) || errors.Is(err, errForeignHost) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if ch.Host != "" && !p.HasHost(ch.Host) {
-		return nil
 	}
 	store, _, err := a.store()
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -114,14 +113,4 @@ func encodePayload(t cache.Token) []byte {
 	p = append(p, t.TokenType...)
 	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))
 	return append(p, t.AccessToken...)
-}
-
-// knownBug skips a test that shows a bug of the cache code, so the suite stays
-// green until it is fixed. Set NXCRED_TEST_BUGS=1 to run these tests and see
-// them fail.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("NXCRED_TEST_BUGS") == "" {
-		t.Skip("bug: " + what)
-	}
 }

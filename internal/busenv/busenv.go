@@ -52,10 +52,6 @@ func init() {
 	os.Setenv(Variable, chosen)
 }
 
-// Chosen returns the address this package set, or "" when the environment
-// already had one.
-func Chosen() string { return chosen }
-
 // ChildEnv returns env (as os.Environ gives it) with the bus variable put back
 // to what the user had, so programs that nxcred starts see the user's own
 // environment, not the value set here.

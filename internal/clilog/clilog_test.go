@@ -2,6 +2,7 @@ package clilog
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestNewNil(t *testing.T) {
 	log, h := New(nil)
 	log.Debug("nothing", "k", "v")
 	h.Redact("x")
-	if log.Enabled(nil, slog.LevelDebug) {
+	if log.Enabled(context.Background(), slog.LevelDebug) {
 		t.Errorf("New(nil) logger is enabled, want it to discard")
 	}
 }
