@@ -339,15 +339,25 @@ func (s *Store) Remove(name string) error {
 		if err != nil {
 			return err
 		}
-		defer unlock()
-		if err := s.Drop(name); err != nil {
+		err = s.Drop(name)
+		// Released before the lock file is removed below: Windows cannot
+		// remove a file that is open, even by this process.
+		unlock()
+		if err != nil {
 			return err
 		}
 	}
 	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name)) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("cannot remove %s: %w", p, err)
+		err := os.Remove(p)
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
+		if p == s.lockPath(name) && robustio.IsEphemeralError(err) {
+			// Windows: another nxcred has the lock file open, waiting for
+			// or holding the lock. It stays; an empty lock file is harmless.
+			continue
+		}
+		return fmt.Errorf("cannot remove %s: %w", p, err)
 	}
 	return nil
 }
