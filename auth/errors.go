@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/nxcred/nxcred/internal/neterr"
 )
 
 // Kind sorts token request failures.
@@ -252,7 +254,7 @@ func netReason(err error) string {
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Op + ": " + oe.Err.Error()
+		return oe.Op + ": " + neterr.Syscall(oe.Err)
 	}
 	return err.Error()
 }

@@ -9,10 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/neterr"
 )
 
 // The bounds of doctor's own network checks. The token check uses
@@ -234,7 +234,7 @@ func (d *run) checkEndpoint(target string, proxy *url.URL, conf *tls.Config, con
 func dialFix(err error) string {
 	var ne net.Error
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case neterr.Refused(err):
 		return "nothing listens there: check the token URL's host and port"
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return "a firewall may drop the connection: check the network, and set HTTPS_PROXY if this network needs a proxy"

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/neterr"
 )
 
 // status is the verdict of one check.
@@ -83,11 +85,11 @@ func errReason(err error) string {
 	}
 	var se *os.SyscallError
 	if errors.As(err, &se) {
-		return se.Err.Error()
+		return neterr.Errno(se.Err)
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err.Error()
+		return neterr.Errno(oe.Err)
 	}
 	return err.Error()
 }
