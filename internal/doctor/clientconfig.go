@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,13 +72,27 @@ func gitHelperHosts(out string, hosts []string) (served []string, byName bool) {
 				if !slices.Contains(served, h) {
 					served = append(served, h)
 				}
-				if f := strings.Fields(v); len(f) > 0 && !strings.HasPrefix(f[0], "!") && !filepath.IsAbs(f[0]) {
+				if f := strings.Fields(v); len(f) > 0 && !strings.HasPrefix(f[0], "!") && !gitAbsolute(f[0]) {
 					byName = true
 				}
 			}
 		}
 	}
 	return served, byName
+}
+
+// gitAbsolute reports whether git takes helper as a path rather than a name
+// to prefix with git-credential-. Git for Windows counts a leading / or \ as
+// absolute as well as a drive letter, so filepath.IsAbs is wrong there for
+// "/usr/local/bin/nxcred".
+func gitAbsolute(helper string) bool {
+	if strings.HasPrefix(helper, "/") {
+		return true
+	}
+	if runtime.GOOS != "windows" {
+		return false
+	}
+	return strings.HasPrefix(helper, `\`) || filepath.VolumeName(helper) != ""
 }
 
 // gitContextMatches reports whether a credential.<url>.helper key applies to

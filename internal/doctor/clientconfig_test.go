@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +41,28 @@ func TestGitHelperHosts(t *testing.T) {
 				t.Errorf("gitHelperHosts(%q) = %q, %v, want %q, %v", tt.out, served, byName, tt.served, tt.wantByName)
 			}
 		})
+	}
+}
+
+// TestGitAbsolute: a helper is a path, not a name git prefixes with
+// git-credential-, exactly when git says so: a leading / everywhere, and on
+// Windows also a leading \ or a drive letter.
+func TestGitAbsolute(t *testing.T) {
+	onWindows := runtime.GOOS == "windows"
+	for _, tt := range []struct {
+		helper string
+		want   bool
+	}{
+		{"/usr/local/bin/nxcred", true},
+		{"nxcred", false},
+		{"bin/nxcred", false},
+		{`C:\Users\me\AppData\Local\Programs\nxcred\nxcred.exe`, onWindows},
+		{"C:/Users/me/nxcred.exe", onWindows},
+		{`\\server\share\nxcred.exe`, onWindows},
+	} {
+		if got := gitAbsolute(tt.helper); got != tt.want {
+			t.Errorf("gitAbsolute(%q) on %s = %v, want %v", tt.helper, runtime.GOOS, got, tt.want)
+		}
 	}
 }
 

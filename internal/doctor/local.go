@@ -58,7 +58,10 @@ func (d *run) checkConfig() (*auth.Config, bool) {
 	if st.OthersRead {
 		return cfg, d.report(warned("config", fmt.Sprintf("%s, readable by other users (mode %#o); it holds no secret, and other nxcred commands make it private when they read it", summary, mode), "chmod 600 "+path))
 	}
-	return cfg, d.report(passed("config", fmt.Sprintf("%s, private (mode %#o)", summary, mode)))
+	if fileperm.Modes {
+		summary += fmt.Sprintf(", private (mode %#o)", mode)
+	}
+	return cfg, d.report(passed("config", summary))
 }
 
 // parseConfigFile is LoadConfig without its permission repair.
@@ -125,7 +128,11 @@ func (d *run) checkCache(p *auth.Profile, secret string) {
 	fi, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		d.report(passed("cache", dir+" does not exist yet; nxcred creates it (mode 0700) with the first token"))
+		created := "nxcred creates it"
+		if fileperm.Modes {
+			created += " (mode 0700)"
+		}
+		d.report(passed("cache", dir+" does not exist yet; "+created+" with the first token"))
 		return
 	case err != nil:
 		d.report(failed("cache", fmt.Sprintf("cannot read %s: %v", dir, errReason(err)), "make the folder and its parents accessible to you: ls -ld "+dir))
@@ -160,5 +167,9 @@ func (d *run) checkCache(p *auth.Profile, secret string) {
 			state = "the cached token of " + p.Label() + " has expired"
 		}
 	}
-	d.report(passed("cache", fmt.Sprintf("%s is private (mode %#o); %s", dir, mode, state)))
+	if fileperm.Modes {
+		d.report(passed("cache", fmt.Sprintf("%s is private (mode %#o); %s", dir, mode, state)))
+		return
+	}
+	d.report(passed("cache", fmt.Sprintf("%s exists; %s", dir, state)))
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 )
 
+const modes = true
+
 func of(fi os.FileInfo) State {
 	s := State{
 		OthersWrite: fi.Mode().Perm()&0o022 != 0,
