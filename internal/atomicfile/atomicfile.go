@@ -5,6 +5,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ func Write(path string, data []byte) error {
 		err = os.Chmod(tmp, 0o600)
 	}
 	if err == nil {
+		clearReadOnly(path)
 		err = robustio.Rename(tmp, path)
 	}
 	if err != nil {
@@ -47,6 +49,18 @@ func Write(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// clearReadOnly makes a read-only target writable before it is replaced:
+// Windows refuses to rename over a file with the read-only attribute (what
+// os.Chmod(path, 0o400) sets there), where Unix looks only at the folder.
+func clearReadOnly(path string) {
+	if runtime.GOOS != "windows" {
+		return
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o200 == 0 {
+		os.Chmod(path, 0o600)
+	}
 }
 
 // TempFiles lists the temp files Write may have left beside path: exactly
