@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -234,7 +235,11 @@ func WriteGoAuthSetup(w io.Writer, exe, profile string) error {
 	fmt.Fprintf(&b, "# GOAUTH for nxcred profile %s (Go 1.24+). The go command splits the value into words (no shell) and uses it for https fetches only.\n", profile)
 	fmt.Fprintf(&b, "# It replaces the default, netrc; end the value with ;netrc to keep reading ~/.netrc too.\n")
 	fmt.Fprintln(&b, ShellCommand([]string{"go", "env", "-w", "GOAUTH=" + value}))
-	fmt.Fprintf(&b, "# or only in this shell: export %s\n", ShellCommand([]string{"GOAUTH=" + value}))
+	if windowsShell {
+		fmt.Fprintf(&b, "# or only in this PowerShell: $env:GOAUTH = %s\n", powershellQuote(value))
+	} else {
+		fmt.Fprintf(&b, "# or only in this shell: export %s\n", ShellCommand([]string{"GOAUTH=" + value}))
+	}
 	return writeAll(w, b.Bytes())
 }
 
@@ -255,31 +260,54 @@ func goauthWord(s string) (string, error) {
 // shellSafe is what a shell word may hold unquoted.
 var shellSafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`) })
 
-// ShellCommand renders argv as one command line for a POSIX shell (and
-// PowerShell, for paths without $): words with anything but safe characters
-// in double quotes.
-func ShellCommand(argv []string) string {
+// windowsSafe is the same for PowerShell and cmd, where a backslash is
+// an ordinary character.
+var windowsSafe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./:@+=,\\-]+$`) })
+
+// windowsShell: commands are printed for PowerShell (and cmd) rather than
+// a POSIX shell.
+const windowsShell = runtime.GOOS == "windows"
+
+// ShellCommand renders argv as one command line to paste: for a POSIX shell,
+// or on Windows for PowerShell and cmd, whose double quotes keep a path's
+// backslashes as they are (a POSIX rendering would double them). Words with
+// anything but safe characters are double-quoted.
+func ShellCommand(argv []string) string { return shellCommand(argv, windowsShell) }
+
+func shellCommand(argv []string, windows bool) string {
 	words := make([]string, len(argv))
 	for i, w := range argv {
-		words[i] = shellWord(w)
+		words[i] = shellWord(w, windows)
 	}
 	return strings.Join(words, " ")
 }
 
-func shellWord(s string) string {
-	if shellSafe().MatchString(s) {
+func shellWord(s string, windows bool) string {
+	safe, quote := shellSafe(), shellQuote
+	if windows {
+		safe, quote = windowsSafe(), powershellQuote
+	}
+	if safe.MatchString(s) {
 		return s
 	}
 	// An option's value is quoted after its '=' (--exec-command="/a b"),
 	// as people write it.
-	if prefix, value, ok := strings.Cut(s, "="); ok && shellSafe().MatchString(prefix+"=") {
-		return prefix + "=" + shellQuote(value)
+	if prefix, value, ok := strings.Cut(s, "="); ok && safe.MatchString(prefix+"=") {
+		return prefix + "=" + quote(value)
 	}
-	return shellQuote(s)
+	return quote(s)
 }
 
 func shellQuote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
+	return `"` + r.Replace(s) + `"`
+}
+
+// powershellQuote double-quotes s for PowerShell, whose escape character is
+// the backtick; cmd reads the same quotes for paths, which hold none of
+// the escaped characters.
+func powershellQuote(s string) string {
+	r := strings.NewReplacer("`", "``", `"`, "`\"", "$", "`$")
 	return `"` + r.Replace(s) + `"`
 }
 
