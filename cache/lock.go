@@ -18,6 +18,8 @@ type LockError struct {
 	Profile string
 	Path    string
 	Wait    time.Duration
+	// deadline: the wait ended with the caller's deadline, not its own.
+	deadline bool
 }
 
 func (e *LockError) Error() string {
@@ -31,6 +33,22 @@ func (e *LockError) Hint() string {
 
 func (e *LockError) Unwrap() error { return ErrLockTimeout }
 
+// Is also matches context.DeadlineExceeded when the caller's deadline ended
+// the wait, so callers that look for it still find it.
+func (e *LockError) Is(target error) bool {
+	return e.deadline && target == context.DeadlineExceeded
+}
+
+// waited is the time since start as a message shows it: 8s rather than
+// 7.993s.
+func waited(start time.Time) time.Duration {
+	d := time.Since(start)
+	if d >= time.Second {
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
+
 // errDone is what lock returns when done reported, between two polls, that
 // the lock is no longer needed.
 var errDone = errors.New("no longer needed")
@@ -43,6 +61,7 @@ var errDone = errors.New("no longer needed")
 // nil) whether the wait is over anyway, and then returns errDone.
 func lock(ctx context.Context, path string, wait time.Duration, done func() bool) (unlock func(), err error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
+	start := time.Now()
 	waitCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	delay := time.Millisecond
@@ -58,9 +77,15 @@ func lock(ctx context.Context, path string, wait time.Duration, done func() bool
 		select {
 		case <-waitCtx.Done():
 			t.Stop()
-			// The caller's own deadline or cancellation is theirs to
-			// report; only the wait given here running out is a LockError.
-			if err := ctx.Err(); err != nil {
+			// A cancellation is the caller's to report. A deadline is a
+			// lock timeout all the same: nxcred gives the whole call and
+			// the lock wait the same length, and the call's deadline,
+			// set first, runs out first.
+			err := ctx.Err()
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, &LockError{Path: path, Wait: min(wait, waited(start)), deadline: true}
+			}
+			if err != nil {
 				return nil, err
 			}
 			return nil, &LockError{Path: path, Wait: wait}

@@ -180,18 +180,31 @@ func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	}
 }
 
-// TestGetContextDeadlineWhileWaiting: the caller's own deadline is reported
-// as a lock timeout, with LockWait as the time waited.
+// TestGetContextDeadlineWhileWaiting: the caller's own deadline, met while
+// waiting for the lock, is reported as a lock timeout naming the profile and
+// its lock file, with the time waited. nxcred gives the call (NXCRED_TIMEOUT)
+// and the lock wait the same length, and the call's deadline, set first,
+// runs out first: users saw a bare "context deadline exceeded" instead.
 func TestGetContextDeadlineWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	s.LockWait = 10 * time.Second
-	holdLock(t, s.Dir, "prod")
+	lockPath, _ := holdLock(t, s.Dir, "prod")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	_, err := s.Get(ctx, testSlot, (&fetcher{}).fetch)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Get() past the caller's deadline: error = %v, want %v", err, context.DeadlineExceeded)
+	}
+	var le *cache.LockError
+	if !errors.As(err, &le) || !errors.Is(err, cache.ErrLockTimeout) {
+		t.Fatalf("Get() past the caller's deadline: error = %v (%T), want a *LockError", err, err)
+	}
+	if le.Profile != "prod" || le.Path != lockPath {
+		t.Errorf("LockError = {Profile %q, Path %q}, want {prod, %s}", le.Profile, le.Path, lockPath)
+	}
+	if le.Wait <= 0 || le.Wait > time.Second {
+		t.Errorf("LockError.Wait = %s, want the caller's 30ms deadline, not LockWait (10s)", le.Wait)
 	}
 }
 
