@@ -51,6 +51,7 @@ type Server struct {
 	jwt        bool
 	jwtExp     time.Duration // exp claim offset from now when jwt
 	delay      time.Duration
+	hold       *hold
 	queue      []Response
 	issued     []string
 	violations []string
@@ -133,6 +134,34 @@ func (s *Server) SetJWT(on bool, exp time.Duration) {
 // SetDelay delays every answer.
 func (s *Server) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
 
+// hold keeps requests waiting until release.
+type hold struct {
+	held, release chan struct{}
+	once          sync.Once
+}
+
+// Hold makes every token request wait before it is answered, until release
+// is called (or the server closes). held is closed when the first request
+// is waiting: from then on its caller is in the middle of its request, and
+// an nxcred holds its profile's lock, for as long as the test needs.
+func (s *Server) Hold() (held <-chan struct{}, release func()) {
+	h := &hold{held: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.held, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			if s.hold == h {
+				s.hold = nil
+			}
+			s.mu.Unlock()
+			close(h.release)
+		})
+	}
+}
+
 // Enqueue scripts the answers to the next requests, in order; after them
 // the server answers normally again.
 func (s *Server) Enqueue(rs ...Response) {
@@ -152,13 +181,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	delay := s.delay
+	delay, h := s.delay, s.hold
 	var scripted *Response
 	if len(s.queue) > 0 {
 		scripted = &s.queue[0]
 		s.queue = s.queue[1:]
 	}
 	s.mu.Unlock()
+	if h != nil {
+		h.once.Do(func() { close(h.held) })
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
+			return
+		}
+	}
 	if scripted != nil && scripted.Delay > 0 {
 		delay = scripted.Delay
 	}

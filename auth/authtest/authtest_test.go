@@ -356,3 +356,28 @@ func TestCloseEndsDelay(t *testing.T) {
 		t.Errorf("Hits() = %d, want 1", n)
 	}
 }
+
+// Hold keeps a request waiting until released: held says when it arrived,
+// and it is answered with a token only after release.
+func TestHold(t *testing.T) {
+	t.Parallel()
+	s := plain(t)
+	held, release := s.Hold()
+	done := make(chan answer, 1)
+	go func() { done <- do(t, http.DefaultClient, s.URL(), documented()) }()
+	<-held
+	select {
+	case a := <-done:
+		t.Fatalf("held request answered before release: %d %s", a.status, a.body)
+	default:
+	}
+	release()
+	release() // twice is harmless
+	if a := <-done; a.status != 200 || a.json["access_token"] == nil {
+		t.Errorf("released request = %d %s, want 200 with a token", a.status, a.body)
+	}
+	// released for good: the next request is not held
+	if a := do(t, http.DefaultClient, s.URL(), documented()); a.status != 200 {
+		t.Errorf("request after release = %d, want 200", a.status)
+	}
+}
