@@ -94,8 +94,16 @@ func (p *procEnv) parallel(n int, args ...string) []procResult {
 // request and all print the same token.
 func TestParallelColdCalls(t *testing.T) {
 	p := newProcEnv(t)
-	p.srv.SetDelay(300 * time.Millisecond) // so that all 50 overlap the request
-	res := p.parallel(50, "token")
+	p.srv.SetDelay(300 * time.Millisecond) // so that all of them overlap the request
+	n := 50
+	if underWine() {
+		// Wine spends about half a second of CPU starting each process:
+		// 50 at once on a small machine would outlast NXCRED_TIMEOUT
+		// before the last of them ran at all.
+		n = 10
+		t.Logf("under Wine: %d processes, not 50", n)
+	}
+	res := p.parallel(n, "token")
 	for i, r := range res {
 		if r.err != nil {
 			t.Fatalf("process %d: %v\n%s", i, r.err, r.stderr)
@@ -108,9 +116,9 @@ func TestParallelColdCalls(t *testing.T) {
 		}
 	}
 	if got := p.srv.Hits(); got != 1 {
-		t.Errorf("token requests from 50 parallel cold calls = %d, want 1", got)
+		t.Errorf("token requests from %d parallel cold calls = %d, want 1", n, got)
 	}
-	t.Logf("50 parallel cold calls: 1 token request, slowest process %s", slowest(res))
+	t.Logf("%d parallel cold calls: 1 token request, slowest process %s", n, slowest(res))
 }
 
 // TestParallelWrongSecret: 20 parallel calls with a rejected secret make at

@@ -32,15 +32,19 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		Setup:               setupScript,
 		Cmds:                scriptCommands,
-		Condition:           clientCondition,
+		Condition:           scriptCondition,
 	})
 }
 
-// clientCondition answers [client:NAME]: whether the real client NAME
-// (kubectl, git, go) is on PATH. In CI, where the machine image has them,
-// a missing one fails the script instead of skipping it: the scripts that
-// drive the real clients must run there.
-func clientCondition(cond string) (bool, error) {
+// scriptCondition answers [wine] (this Windows binary runs under Wine) and
+// [client:NAME]: whether the real client NAME (kubectl, git, go) is on PATH.
+// In CI, where the machine image has them, a missing one fails the script
+// instead of skipping it: the scripts that drive the real clients must run
+// there. The Windows lane's Wine root has none (see wineSkips).
+func scriptCondition(cond string) (bool, error) {
+	if cond == "wine" {
+		return underWine(), nil
+	}
 	name, ok := strings.CutPrefix(cond, "client:")
 	if !ok {
 		return false, fmt.Errorf("unknown condition %q", cond)
@@ -48,7 +52,7 @@ func clientCondition(cond string) (bool, error) {
 	if _, err := exec.LookPath(name); err == nil {
 		return true, nil
 	}
-	if os.Getenv("CI") != "" {
+	if os.Getenv("CI") != "" && !underWine() {
 		return false, fmt.Errorf("%s is not on PATH, and CI must run the scripts that use it", name)
 	}
 	return false, nil
@@ -58,6 +62,7 @@ func clientCondition(cond string) (bool, error) {
 // the keyring library a bus address it cannot dial, so no script touches the
 // machine's real home, keyring or D-Bus (LIBRARIES.md §1.4, §3.2).
 func setupScript(e *testscript.Env) error {
+	skipUnderWine(e)
 	home := filepath.Join(e.WorkDir, "home")
 	for k, v := range map[string]string{
 		"HOME":                     home,
