@@ -1,0 +1,26 @@
+#!/bin/sh
+# windows-lane-tests.sh runs inside the Wine root (scripts/windows-lane.sh
+# test puts it there): every Windows test binary in /lane, from its package's
+# folder of the read-only checkout in /src, one after the other (one
+# wineserver; the machine is small). Each binary's -test.v=test2json output,
+# exit status and seconds go to /out for the summary.
+set -u
+cd /lane
+cp packages /out/packages
+wine --version
+# Start the wineserver and the prefix's services once, so the first package
+# is not charged for them.
+wine cmd /c exit 0 >/dev/null 2>&1
+# The root package's TestWindowsHelperExeNames copies the release build.
+export NXCRED_EXE='Z:\lane\nxcred.exe'
+while read -r pkg; do
+  name=$(echo "$pkg" | sed 's|^\.$|nxcred|; s|/|_|g')
+  start=$(date +%s)
+  printf '%-24s ' "$pkg"
+  (cd "/src/$pkg" && wine "/lane/$name.test.exe" -test.v=test2json -test.count=1 -test.timeout=6m \
+    ${LANE_RUN:+"-test.run=$LANE_RUN"} >"/out/$name.out" 2>&1)
+  rc=$?
+  echo $rc >"/out/$name.rc"
+  echo $(($(date +%s) - start)) >"/out/$name.secs"
+  if [ $rc = 0 ]; then echo "ok ($(cat "/out/$name.secs")s)"; else echo "FAIL (exit $rc)"; fi
+done <packages
