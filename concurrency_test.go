@@ -61,6 +61,18 @@ func (p *procEnv) command(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// processes is how many processes a burst test starts: n, or 8 under Wine,
+// which spends about half a second of CPU starting each one, so that 50 at
+// once on a small machine outlast NXCRED_TIMEOUT before the last of them
+// runs at all, and serializes their file locking through one wineserver.
+func processes(t *testing.T, n int) int {
+	if underWine() {
+		t.Logf("under Wine: %d processes, not %d", 8, n)
+		return 8
+	}
+	return n
+}
+
 type procResult struct {
 	stdout, stderr string
 	err            error
@@ -95,14 +107,7 @@ func (p *procEnv) parallel(n int, args ...string) []procResult {
 func TestParallelColdCalls(t *testing.T) {
 	p := newProcEnv(t)
 	p.srv.SetDelay(300 * time.Millisecond) // so that all of them overlap the request
-	n := 50
-	if underWine() {
-		// Wine spends about half a second of CPU starting each process:
-		// 50 at once on a small machine would outlast NXCRED_TIMEOUT
-		// before the last of them ran at all.
-		n = 10
-		t.Logf("under Wine: %d processes, not 50", n)
-	}
+	n := processes(t, 50)
 	res := p.parallel(n, "token")
 	for i, r := range res {
 		if r.err != nil {
@@ -128,7 +133,8 @@ func TestParallelWrongSecret(t *testing.T) {
 	p := newProcEnv(t)
 	p.vars["NXCRED_CLIENT_SECRET"] = "wrong-secret-for-the-burst"
 	p.srv.SetDelay(200 * time.Millisecond)
-	res := p.parallel(20, "token")
+	n := processes(t, 20)
+	res := p.parallel(n, "token")
 	for i, r := range res {
 		if r.err == nil || r.stdout != "" {
 			t.Fatalf("process %d: err %v, stdout %q; want a failure and no output", i, r.err, r.stdout)
@@ -141,7 +147,7 @@ func TestParallelWrongSecret(t *testing.T) {
 		}
 	}
 	if got := p.srv.Hits(); got > 2 {
-		t.Errorf("token requests from 20 parallel calls with a wrong secret = %d, want at most 2", got)
+		t.Errorf("token requests from %d parallel calls with a wrong secret = %d, want at most 2", n, got)
 	}
 	hits := p.srv.Hits()
 	p.vars["NXCRED_CLIENT_SECRET"] = scriptSecret
@@ -151,7 +157,7 @@ func TestParallelWrongSecret(t *testing.T) {
 	if got := p.srv.Hits(); got != hits+1 {
 		t.Errorf("token requests after correcting the secret = %d, want %d", got, hits+1)
 	}
-	t.Logf("20 parallel calls with a wrong secret: %d token requests, slowest %s", hits, slowest(res))
+	t.Logf("%d parallel calls with a wrong secret: %d token requests, slowest %s", n, hits, slowest(res))
 }
 
 // TestKilledLockHolder: a process killed (SIGKILL) in the middle of its token

@@ -344,15 +344,22 @@ build_lane() {
 lane() {
   need_root
   command -v go >/dev/null || die "go is not on PATH"
-  setup
-  local work out="${NXCRED_WINE_LOGS:-${TMPDIR:-/tmp}/nxcred-windows-lane-logs}"
+  local work out="${NXCRED_WINE_LOGS:-${TMPDIR:-/tmp}/nxcred-windows-lane-logs}" setup_pid
   work=$(mktemp -d "${TMPDIR:-/tmp}/nxcred-windows-lane.XXXXXX")
   case "$work" in "$ROOT"/*) die "TMPDIR is inside $ROOT; the lane removes its work folder" ;; esac
   # shellcheck disable=SC2064
   trap "rm -rf '$work'" EXIT
   mkdir -p "$work/bin" "$out"
   rm -f "$out"/*.out "$out"/*.json "$out"/*.rc "$out"/*.secs "$out/packages"
-  (build_lane "$work/bin" "$@")
+  # The first setup mostly waits on the network and the disk, the build on
+  # the CPU: they run side by side.
+  setup &
+  setup_pid=$!
+  if ! (build_lane "$work/bin" "$@"); then
+    wait "$setup_pid" || true
+    die "the Windows build failed"
+  fi
+  wait "$setup_pid" || die "setup failed"
   say "running the tests under Wine; logs in $out"
   local rc=0
   unshare --mount --propagation private --pid --fork --kill-child -- \
