@@ -14,6 +14,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth/authtest"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/wine"
 )
 
 // procEnv is a hermetic environment for nxcred processes: folders under a
@@ -66,7 +67,7 @@ func (p *procEnv) command(args ...string) *exec.Cmd {
 // once on a small machine outlast NXCRED_TIMEOUT before the last of them
 // runs at all, and serializes their file locking through one wineserver.
 func processes(t *testing.T, n int) int {
-	if underWine() {
+	if wine.Running() {
 		t.Logf("under Wine: %d processes, not %d", 8, n)
 		return 8
 	}

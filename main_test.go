@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/nxcred/nxcred/internal/wine"
 )
 
 var update = flag.Bool("update", false, "rewrite the cmp golden sections of testdata/script")
@@ -43,7 +45,7 @@ func TestScripts(t *testing.T) {
 // there. The Windows lane's Wine root has none (see wineSkips).
 func scriptCondition(cond string) (bool, error) {
 	if cond == "wine" {
-		return underWine(), nil
+		return wine.Running(), nil
 	}
 	name, ok := strings.CutPrefix(cond, "client:")
 	if !ok {
@@ -52,7 +54,7 @@ func scriptCondition(cond string) (bool, error) {
 	if _, err := exec.LookPath(name); err == nil {
 		return true, nil
 	}
-	if os.Getenv("CI") != "" && !underWine() {
+	if os.Getenv("CI") != "" && !wine.Running() {
 		return false, fmt.Errorf("%s is not on PATH, and CI must run the scripts that use it", name)
 	}
 	return false, nil

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/nxcred/nxcred/internal/wine"
 )
 
 // wineSkips are the scripts the Windows lane cannot run under Wine, by name,
@@ -21,7 +23,7 @@ var wineSkips = map[string]string{
 // skipUnderWine skips the script of e when it is in wineSkips and this runs
 // under Wine.
 func skipUnderWine(e *testscript.Env) {
-	if !underWine() {
+	if !wine.Running() {
 		return
 	}
 	name := strings.TrimPrefix(filepath.Base(e.WorkDir), "script-")

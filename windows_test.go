@@ -26,6 +26,7 @@ import (
 	"github.com/danieljoos/wincred"
 
 	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/wine"
 )
 
 // run runs nxcred with args and stdin in p's environment.
@@ -294,7 +295,7 @@ func (p *procEnv) slotFile(t *testing.T) string {
 // %LOCALAPPDATA%: nxcred\config.toml, cache\nxcred\<profile>.token and
 // nxcred\keyring\.
 func TestWindowsLocalAppData(t *testing.T) {
-	if !underWine() {
+	if !wine.Running() {
 		t.Skip("writes to the real %LOCALAPPDATA%: runs under Wine only, where the Windows lane gives every run a new Windows user")
 	}
 	local := os.Getenv("LOCALAPPDATA")
