@@ -123,6 +123,12 @@ func TestWindowsWincred(t *testing.T) {
 	if issued := p.srv.Issued(); len(issued) != 1 || strings.TrimSpace(tok) != issued[0] || stderr != "" {
 		t.Errorf("token = %q (stderr %q), want login's token %q from the cache", tok, stderr, issued)
 	}
+	// A fetch takes the profile's lock, so logout below has a lock file to
+	// remove: Windows cannot remove it while it is open.
+	tok, stderr = mustRun(t, p, "", "token", "--profile", profile, "--refresh")
+	if issued := p.srv.Issued(); len(issued) != 2 || strings.TrimSpace(tok) != issued[1] || stderr != "" {
+		t.Errorf("token --refresh = %q (stderr %q), want a new token of %q", tok, stderr, issued)
+	}
 	noSecretIn(t, p.home)
 
 	_, stderr = mustRun(t, p, "", "logout", "--profile", profile)
@@ -136,8 +142,11 @@ func TestWindowsWincred(t *testing.T) {
 	if err == nil || out != "" || !strings.HasPrefix(stderr, "nxcred: error: no client secret for profile "+profile+" in the keyring\nnxcred: hint: run: nxcred login --profile "+profile+" ") {
 		t.Errorf("token after logout = %q, %v, stderr %q; want the missing secret and the login command", out, err, stderr)
 	}
-	if n := p.srv.Hits(); n != 1 {
-		t.Errorf("token requests = %d, want 1 (login's)", n)
+	if n := p.srv.Hits(); n != 2 {
+		t.Errorf("token requests = %d, want 2 (login's and the refresh)", n)
+	}
+	if files, _ := filepath.Glob(filepath.Join(p.home, "cache", "nxcred", profile+".*")); len(files) != 0 {
+		t.Errorf("after logout the cache still holds %q", files)
 	}
 }
 
