@@ -11,8 +11,9 @@ import (
 )
 
 // TestNoDBusDaemonLeak proves that nxcred, run with DBUS_SESSION_BUS_ADDRESS
-// unset on a machine with dbus-launch, leaves no dbus-daemon behind
-// (LIBRARIES.md §1.4). A control run with internal/busenv switched off shows
+// unset on a machine with dbus-launch, leaves no dbus-daemon behind (the
+// keyring library's D-Bus client would run dbus-launch, whose daemon outlives
+// the process). A control run with internal/busenv switched off shows
 // that the leak is real here and that this test sees it.
 func TestNoDBusDaemonLeak(t *testing.T) {
 	if _, err := exec.LookPath("dbus-launch"); err != nil {

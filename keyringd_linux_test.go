@@ -71,7 +71,8 @@ func cmdKeyringd(ts *testscript.TestScript, neg bool, args []string) {
 	case "start locked":
 		kd.start(ts, false)
 		// --unlock creates login.keyring; a daemon started without it
-		// finds that keyring locked (LIBRARIES.md §1.6).
+		// finds that keyring locked, as after a reboot with no desktop
+		// login.
 		kd.gnomeKeyring(ts, "--unlock")
 		kd.gnomeKeyring(ts, "--replace")
 	case "lock":

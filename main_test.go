@@ -78,7 +78,8 @@ func clientCondition(cond string) (bool, error) {
 
 // setupScript pins every folder nxcred could write to under $WORK and gives
 // the keyring library a bus address it cannot dial, so no script touches the
-// machine's real home, keyring or D-Bus (LIBRARIES.md §1.4, §3.2).
+// machine's real home, keyring or D-Bus, and none starts a bus daemon
+// through dbus-launch that would outlive it.
 func setupScript(e *testscript.Env) error {
 	home := filepath.Join(e.WorkDir, "home")
 	for k, v := range map[string]string{

@@ -153,7 +153,8 @@ func (k *Keyring) config() keyring.Config {
 		AllowedBackends: []keyring.BackendType{keyring.BackendType(k.Backend)},
 		ServiceName:     ServiceName,
 		// Use the collection every desktop unlocks at login; any other name
-		// makes gnome-keyring ask to create one (LIBRARIES.md §1.4).
+		// makes gnome-keyring ask to create one, a prompt a headless
+		// machine cannot answer.
 		LibSecretCollectionName:  "login",
 		KeychainTrustApplication: true,
 		KeyCtlScope:              scope,
