@@ -46,10 +46,14 @@ type app struct {
 	secrets []string
 }
 
+// clock is the wall clock of a call. Only the test binary replaces it, so
+// that scripts set the age of a cached token instead of sleeping.
+var clock = time.Now
+
 // run is the whole program: it returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	a := &app{
-		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now,
+		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: clock,
 		configPath: filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", xdg.ConfigHome), "nxcred", "config.toml"),
 		cacheDir:   filepath.Join(xdgDir(getenv, "XDG_CACHE_HOME", xdg.CacheHome), "nxcred"),
 		keyringDir: filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", xdg.DataHome), "nxcred", "keyring"),

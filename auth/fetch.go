@@ -70,15 +70,23 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var retried error // the failure the current attempt retries
 	for attempt := 1; ; attempt++ {
 		t, err := f.fetchOnce(ctx, timeout)
 		if err == nil {
 			return t, nil
 		}
 		var fe *FetchError
+		if retried != nil && errors.As(err, &fe) && fe.Kind == KindTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The deadline ran out during a retry: the endpoint's own
+			// failure says more than "timed out", and does not depend on
+			// how far the last attempt got.
+			return cache.Token{}, retried
+		}
 		if !errors.As(err, &fe) || !fe.Retryable {
 			return cache.Token{}, err
 		}
+		retried = err
 		wait := backoff(attempt)
 		if fe.RetryAfter > 0 {
 			wait = fe.RetryAfter

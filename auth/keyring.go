@@ -59,6 +59,11 @@ type Keyring struct {
 	prompting       atomic.Bool
 	promptEnded     atomic.Int64 // UnixNano of the end of the last prompt
 
+	// now and after are the clock the timeout runs on; tests replace them
+	// to decide when a period ends.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+
 	once    sync.Once
 	ring    keyring.Keyring
 	openErr error
@@ -94,7 +99,7 @@ func DefaultBackend() string {
 // NewKeyring chooses the backend. It opens nothing yet: the first operation
 // does.
 func NewKeyring(opts KeyringOptions) (*Keyring, error) {
-	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts}
+	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts, now: time.Now, after: time.After}
 	if k.Backend == "" {
 		k.Backend, k.Reason = DefaultBackend(), "default on "+runtime.GOOS
 	}
@@ -148,7 +153,8 @@ func (k *Keyring) config() keyring.Config {
 		AllowedBackends: []keyring.BackendType{keyring.BackendType(k.Backend)},
 		ServiceName:     ServiceName,
 		// Use the collection every desktop unlocks at login; any other name
-		// makes gnome-keyring ask to create one (LIBRARIES.md §1.4).
+		// makes gnome-keyring ask to create one, a prompt a headless
+		// machine cannot answer.
 		LibSecretCollectionName:  "login",
 		KeychainTrustApplication: true,
 		KeyCtlScope:              scope,
@@ -174,7 +180,7 @@ func (k *Keyring) filePassword(string) (string, error) {
 	}
 	k.prompting.Store(true)
 	defer func() {
-		k.promptEnded.Store(time.Now().UnixNano())
+		k.promptEnded.Store(k.now().UnixNano())
 		k.prompting.Store(false)
 	}()
 	pw, err := k.opts.Prompt("nxcred file keyring password: ")
@@ -285,19 +291,18 @@ func (k *Keyring) do(what string, op func(keyring.Keyring) (string, error)) (str
 		}
 		done <- result{s, err}
 	}()
-	t := time.NewTimer(k.opts.Timeout)
-	defer t.Stop()
+	wait := k.opts.Timeout
 	for {
 		select {
 		case r := <-done:
 			return r.s, k.opError(what, r.err)
-		case <-t.C:
+		case <-k.after(wait):
 			if k.prompting.Load() {
-				t.Reset(k.opts.Timeout)
+				wait = k.opts.Timeout
 				continue
 			}
-			if since := time.Since(time.Unix(0, k.promptEnded.Load())); since < k.opts.Timeout {
-				t.Reset(k.opts.Timeout - since)
+			if since := k.now().Sub(time.Unix(0, k.promptEnded.Load())); since < k.opts.Timeout {
+				wait = k.opts.Timeout - since
 				continue
 			}
 			return "", &KeyringError{

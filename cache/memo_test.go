@@ -145,22 +145,21 @@ func TestLoosePermissions(t *testing.T) {
 func TestLockErrorNamesProfile(t *testing.T) {
 	s, _ := newStore(t)
 	s.LockWait = 50 * time.Millisecond
-	hold := make(chan struct{})
-	go s.Get(context.Background(), testSlot, func(context.Context) (cache.Token, error) {
-		<-hold
-		return tokenAt("tok", t0, time.Hour), nil
-	})
-	defer close(hold)
-	time.Sleep(20 * time.Millisecond)
+	fetching, hold := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		_, err := s.Get(context.Background(), testSlot, func(context.Context) (cache.Token, error) {
+			close(fetching) // the holder has the lock while it fetches
+			<-hold
+			return tokenAt("tok", t0, time.Hour), nil
+		})
+		held <- err
+	}()
+	defer func() { close(hold); <-held }()
+	<-fetching
+	_, err := s.Get(context.Background(), testSlot, countingFetch(new(int), nil))
 	var le *cache.LockError
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
-		_, err := s.Get(context.Background(), testSlot, countingFetch(new(int), nil))
-		if errors.As(err, &le) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	errors.As(err, &le)
 	if le == nil || le.Profile != "prod" || !strings.Contains(le.Error(), "profile prod") || !strings.Contains(le.Error(), "prod.lock") || !strings.Contains(le.Hint(), "NXCRED_TIMEOUT") {
 		t.Fatalf("LockError = %v, want one naming profile prod, its lock file and NXCRED_TIMEOUT", le)
 	}

@@ -54,11 +54,13 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.no
 func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // newStore returns a store on a folder that does not exist yet, so Get must
-// create it, and a clock at t0.
+// create it, and a clock at t0. Its lock wait is a minute: a test that waits
+// for a lock sees it released by the test's own doing, never a timer firing
+// first on a loaded machine; tests of the wait itself set a short one.
 func newStore(t *testing.T) (*cache.Store, *clock) {
 	t.Helper()
 	c := &clock{now: t0}
-	return &cache.Store{Dir: filepath.Join(t.TempDir(), "nxcred"), Now: c.Now, LockWait: 2 * time.Second}, c
+	return &cache.Store{Dir: filepath.Join(t.TempDir(), "nxcred"), Now: c.Now, LockWait: time.Minute}, c
 }
 
 func exists(t *testing.T, path string) bool {
