@@ -87,5 +87,7 @@ func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (
 	if err != nil {
 		return cache.Token{}, err
 	}
+	// doctor reports a token too short-lived to cache on its own line.
+	f.Warn = nil
 	return f.Fetch(ctx)
 }

@@ -62,5 +62,5 @@ func (a *app) goauth(profile string, args []string) error {
 	for i, h := range hosts {
 		prefixes[i] = "https://" + h + "/"
 	}
-	return protocol.WriteGoAuth(a.stdout, prefixes, credential(t))
+	return protocol.WriteGoAuth(a.stdout, prefixes, a.credential(t))
 }

@@ -44,5 +44,5 @@ func (a *app) kubectl(profile string) error {
 	if err != nil {
 		return err
 	}
-	return protocol.WriteExecCredential(a.stdout, info.APIVersion, credential(t))
+	return protocol.WriteExecCredential(a.stdout, info.APIVersion, a.credential(t))
 }

@@ -99,7 +99,39 @@ func (p *Profile) Label() string {
 	return "profile " + p.Name
 }
 
-func classify(p *Profile, secret string, err error, rec *recorder, timeout time.Duration) error {
+// limits is the time a token request had, for timeout messages.
+type limits struct {
+	// timeout is NXCRED_TIMEOUT (or DefaultTimeout).
+	timeout time.Duration
+	// budget is what was left of it when the request started.
+	budget time.Duration
+	// ctxErr is the request context's error after the attempt.
+	ctxErr error
+}
+
+// within says how long the endpoint had: "within 8s (NXCRED_TIMEOUT)", or
+// "within the 1.2s left of NXCRED_TIMEOUT (8s)" when most of it went before
+// the request (waiting for another process's fetch). Setting up a request
+// takes a little of it too, which is not worth a mention.
+func (l limits) within() string {
+	if l.budget >= l.timeout/2 {
+		return fmt.Sprintf("within %s (NXCRED_TIMEOUT)", l.timeout)
+	}
+	b := l.budget.Round(100 * time.Millisecond)
+	if l.budget < time.Second {
+		b = max(l.budget, 0).Round(time.Millisecond)
+	}
+	return fmt.Sprintf("within the %s left of NXCRED_TIMEOUT (%s)", b, l.timeout)
+}
+
+// cutBy reports whether err is the context's own error target, also when
+// x/oauth2 flattened it into text (it formats a failed body read with %v).
+// A connection refused just before the deadline is still a refusal.
+func cutBy(err, ctxErr, target error) bool {
+	return errors.Is(err, target) || (errors.Is(ctxErr, target) && strings.Contains(err.Error(), target.Error()))
+}
+
+func classify(p *Profile, secret string, err error, rec *recorder, lim limits) error {
 	host := p.endpointHost()
 	fe := &FetchError{Profile: p, Err: err, Status: rec.status}
 	var re *oauth2.RetrieveError
@@ -135,7 +167,7 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, printable(ct), excerpt(rec.head.Bytes(), secret))
 		}
 		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
-	case errors.Is(err, context.Canceled):
+	case cutBy(err, lim.ctxErr, context.Canceled):
 		fe.Kind = KindCanceled
 		fe.Msg = fmt.Sprintf("token request to %s interrupted", host)
 		fe.HintText = ""
@@ -143,10 +175,16 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		fe.Kind = KindHTTP
 		fe.Msg = fmt.Sprintf("token endpoint %s answered with a redirect (%s); nxcred does not follow redirects with credentials", host, redirectTarget(err))
 		fe.HintText = "set the final address with --token-url, or check the instance and region"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+	case cutBy(err, lim.ctxErr, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		fe.Kind = KindTimeout
-		fe.Msg = fmt.Sprintf("token request to %s timed out after %s", host, timeout)
-		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or allow longer with NXCRED_TIMEOUT"
+		if rec.status != 0 {
+			// The status line came, the rest of the answer did not.
+			fe.Msg = fmt.Sprintf("token endpoint %s did not finish answering %s for %s (it answered %d, then the body stalled)", host, lim.within(), p.Label(), rec.status)
+			fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise NXCRED_TIMEOUT (now %s)", lim.timeout)
+		} else {
+			fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
+			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise NXCRED_TIMEOUT (now %s)", lim.timeout)
+		}
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
 		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))

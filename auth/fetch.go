@@ -40,6 +40,9 @@ type Fetcher struct {
 	Timeout time.Duration
 	Now     func() time.Time
 	Log     *slog.Logger
+	// Warn, when set, is told about a token nxcred will not cache because
+	// it lives no longer than cache.Margin; once per fetch.
+	Warn func(string)
 	// sleep waits between attempts; tests replace it.
 	sleep func(context.Context, time.Duration) error
 }
@@ -68,11 +71,17 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	// A caller's deadline may leave less than the timeout (the lock wait
+	// shares it): a timeout message says what the request really had.
+	lim := limits{timeout: timeout, budget: timeout}
+	if dl, ok := ctx.Deadline(); ok {
+		lim.budget = min(lim.budget, time.Until(dl))
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var retried error // the failure the current attempt retries
 	for attempt := 1; ; attempt++ {
-		t, err := f.fetchOnce(ctx, timeout)
+		t, err := f.fetchOnce(ctx, lim)
 		if err == nil {
 			return t, nil
 		}
@@ -125,7 +134,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (f *Fetcher) fetchOnce(ctx context.Context, timeout time.Duration) (cache.Token, error) {
+func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error) {
 	p := f.Profile
 	cc := clientcredentials.Config{
 		ClientID:     p.ClientID,
@@ -157,7 +166,10 @@ func (f *Fetcher) fetchOnce(ctx context.Context, timeout time.Duration) (cache.T
 	tok, err := cc.Token(ctx)
 	f.log().Debug("token request", "url", p.Endpoint(), "status", rec.status, "took", time.Since(t0).Round(time.Microsecond))
 	if err != nil {
-		return cache.Token{}, classify(p, f.Secret, err, rec, timeout)
+		// x/oauth2 loses the cause of a failed body read (it formats it
+		// with %v), so the context says whether time ran out.
+		lim.ctxErr = ctx.Err()
+		return cache.Token{}, classify(p, f.Secret, err, rec, lim)
 	}
 	return f.check(tok, start, rec)
 }
@@ -193,12 +205,24 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 		}
 	}
 	if !known {
-		// No lifetime at all: serve this token for this call only. Its
-		// reported expiry is the request start, so no client keeps it.
-		f.log().Debug("token response has no expires_in; the token will not be cached")
+		// No lifetime at all: assume the shortest nxcred deals with, one
+		// Margin. The token is served to this call only, never cached, and
+		// clients are told it expires then.
 		t.Expiry = start.Add(cache.Margin)
+		f.warn(fmt.Sprintf("token endpoint %s gave %s a token with no expires_in: nxcred assumes it lives %s and does not cache it, so every call will make a token request",
+			f.Profile.endpointHost(), f.Profile.Label(), cache.Margin))
+	} else if !t.Cacheable() {
+		f.warn(fmt.Sprintf("token endpoint %s gave %s a token that lives %s, not more than the %s before expiry at which nxcred stops serving a cached token: it is not cached, so every call will make a token request",
+			f.Profile.endpointHost(), f.Profile.Label(), t.Expiry.Sub(start).Round(time.Second), cache.Margin))
 	}
 	return t, nil
+}
+
+func (f *Fetcher) warn(msg string) {
+	f.log().Debug(msg)
+	if f.Warn != nil {
+		f.Warn(msg)
+	}
 }
 
 // b64token is RFC 6750 §2.1's token syntax, the one every protocol writer

@@ -274,28 +274,6 @@ func TestFetchRetryAfterPastDeadline(t *testing.T) {
 	}
 }
 
-// deadlineCtx is a caller's context whose deadline passes when the test
-// closes done, so a test decides which attempt the deadline cuts short.
-type deadlineCtx struct {
-	context.Context
-	done chan struct{}
-}
-
-func newDeadlineCtx() *deadlineCtx {
-	return &deadlineCtx{Context: context.Background(), done: make(chan struct{})}
-}
-
-func (c *deadlineCtx) Done() <-chan struct{} { return c.done }
-
-func (c *deadlineCtx) Err() error {
-	select {
-	case <-c.done:
-		return context.DeadlineExceeded
-	default:
-		return nil
-	}
-}
-
 // When the deadline passes during a retry, the error is the failure that
 // was retried (here the 503), not "timed out": what the user learns must not
 // depend on how far the last attempt got before the deadline.
@@ -312,7 +290,7 @@ func TestFetchDeadlineDuringRetry(t *testing.T) {
 	cut := *client
 	cut.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if calls.Add(1) == 2 {
-			close(ctx.done) // the deadline passes while the retry waits for its answer
+			ctx.fire() // the deadline passes while the retry waits for its answer
 		}
 		return base.RoundTrip(r)
 	})
@@ -342,7 +320,7 @@ func TestFetchDeadlineDuringFirstAttempt(t *testing.T) {
 	base := client.Transport
 	cut := *client
 	cut.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		close(ctx.done)
+		ctx.fire()
 		return base.RoundTrip(r)
 	})
 	f := newFetcher(serverProfile(srv), testSecret, &cut, &sleepRecorder{})
@@ -563,9 +541,23 @@ func TestFetchExpiry(t *testing.T) {
 			t.Parallel()
 			srv, client := trustedServer(t, testSecret)
 			srv.Enqueue(tt.resp)
-			got, err := newFetcher(serverProfile(srv), testSecret, client, &sleepRecorder{}).Fetch(context.Background())
+			f := newFetcher(serverProfile(srv), testSecret, client, &sleepRecorder{})
+			var warnings []string
+			f.Warn = func(m string) { warnings = append(warnings, m) }
+			got, err := f.Fetch(context.Background())
 			if err != nil {
 				t.Fatalf("Fetch() = %v, want a token", err)
+			}
+			// A token nxcred will not cache is said once, with why.
+			switch {
+			case tt.cacheable && len(warnings) != 0:
+				t.Errorf("Fetch() warned %q, want nothing for a token that is cached", warnings)
+			case !tt.cacheable && (len(warnings) != 1 || !strings.Contains(warnings[0], "not cache") || !strings.Contains(warnings[0], "every call will make a token request")):
+				t.Errorf("Fetch() warnings = %q, want one saying the token is not cached and what that costs", warnings)
+			case !tt.cacheable && tt.expiry != start.Add(cache.Margin) && !strings.Contains(warnings[0], "lives 1s"):
+				t.Errorf("Fetch() warning = %q, want it to name the lifetime (1s)", warnings[0])
+			case tt.name == "missing" && !strings.Contains(warnings[0], "no expires_in"):
+				t.Errorf("Fetch() warning = %q, want it to say expires_in is missing", warnings[0])
 			}
 			if got.AccessToken != badToken || got.TokenType != "Bearer" {
 				t.Errorf("Fetch() = %q %q, want %q Bearer", got.AccessToken, got.TokenType, badToken)
@@ -633,7 +625,7 @@ func TestFetchTimeout(t *testing.T) {
 	if fe.Kind != KindTimeout {
 		t.Errorf("Fetch() kind = %s, want KindTimeout (%v)", kindName(fe.Kind), err)
 	}
-	if want := "timed out after 200ms"; !strings.Contains(fe.Error(), want) {
+	if want := "did not answer within 200ms (NXCRED_TIMEOUT) for profile prod"; !strings.Contains(fe.Error(), want) {
 		t.Errorf("Fetch() error = %q, want it to contain %q", fe.Error(), want)
 	}
 	if !strings.Contains(fe.Hint(), "NXCRED_TIMEOUT") {

@@ -22,8 +22,9 @@ var magic = []byte("NXC1")
 
 // memoMagic starts a remembered-failure file (memo.go). Its own magic, in
 // the additional data too, keeps a memo renamed to a token file from ever
-// opening as a token.
-var memoMagic = []byte("NXF1")
+// opening as a token. NXF2 added the settings digest; an NXF1 memo (at most
+// seconds old when nxcred is upgraded) does not open, which is a miss.
+var memoMagic = []byte("NXF2")
 
 // MaxFileSize bounds what Open reads; a token file is a few KiB at most.
 const MaxFileSize = 64 << 10

@@ -54,7 +54,7 @@ func TestGetSingleFlight(t *testing.T) {
 			s := &cache.Store{Dir: dir, Now: now, LockWait: time.Minute}
 			ready.Done()
 			<-start
-			results[i], errs[i] = s.Get(context.Background(), testSlot, f.fetch)
+			results[i], errs[i] = s.Get(context.Background(), testSlot, cache.Need{}, f.fetch)
 		}()
 	}
 	ready.Wait()
@@ -90,7 +90,7 @@ func TestGetLockTimeout(t *testing.T) {
 	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
 
 	begin := time.Now()
-	_, err := s.Get(t.Context(), testSlot, f.fetch)
+	_, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
 	took := time.Since(begin)
 
 	var le *cache.LockError
@@ -162,7 +162,7 @@ func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
 
 	begin := time.Now()
-	_, err := s.Get(ctx, testSlot, f.fetch)
+	_, err := s.Get(ctx, testSlot, cache.Need{}, f.fetch)
 	took := time.Since(begin)
 
 	if !errors.Is(err, context.Canceled) {
@@ -181,18 +181,32 @@ func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	}
 }
 
-// TestGetContextDeadlineWhileWaiting: the caller's own deadline is reported
-// as a lock timeout, with LockWait as the time waited.
+// TestGetContextDeadlineWhileWaiting: the caller's own deadline running out
+// while another process holds the lock is a lock timeout too, named as one
+// (not a bare "context deadline exceeded"): the slot's label, the lock file,
+// how long it waited, and NXCRED_TIMEOUT in the hint. The lock is never
+// released, so the deadline is the only way out.
 func TestGetContextDeadlineWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
-	s.LockWait = time.Hour
-	holdLock(t, s.Dir, "prod")
+	s.LockWait = 10 * time.Second
+	lockPath, _ := holdLock(t, s.Dir, "prod")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
-	_, err := s.Get(ctx, testSlot, (&fetcher{}).fetch)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Get() past the caller's deadline: error = %v, want %v", err, context.DeadlineExceeded)
+	slot := testSlot
+	slot.Label = "the environment profile"
+	_, err := s.Get(ctx, slot, cache.Need{}, (&fetcher{}).fetch)
+	var le *cache.LockError
+	if !errors.As(err, &le) {
+		t.Fatalf("Get() past the caller's deadline: error = %v (%T), want a *LockError", err, err)
+	}
+	for _, want := range []string{"timed out after ", "waiting for another nxcred process fetching the token of the environment profile", lockPath} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Get() error = %q, want it to contain %q", err, want)
+		}
+	}
+	if want := "raise NXCRED_TIMEOUT (now 10s)"; !strings.Contains(le.Hint(), want) {
+		t.Errorf("LockError.Hint() = %q, want it to contain %q", le.Hint(), want)
 	}
 }
 
@@ -213,7 +227,7 @@ func TestRemoveWaitsForFetch(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Get(context.Background(), testSlot, slow)
+		_, err := s.Get(context.Background(), testSlot, cache.Need{}, slow)
 		done <- err
 	}()
 	<-fetching
