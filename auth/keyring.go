@@ -59,6 +59,12 @@ type Keyring struct {
 	prompting       atomic.Bool
 	promptEnded     atomic.Int64 // UnixNano of the end of the last prompt
 
+	// filePw is the file keyring's password once known: the library's
+	// reads and nxcred's own writes (fileRing) both ask for it, and a
+	// person must type it once only.
+	filePwMu sync.Mutex
+	filePw   string
+
 	once    sync.Once
 	ring    keyring.Keyring
 	openErr error
@@ -166,6 +172,11 @@ func (k *Keyring) filePassword(string) (string, error) {
 	if k.opts.Password != "" {
 		return k.opts.Password, nil
 	}
+	k.filePwMu.Lock()
+	defer k.filePwMu.Unlock()
+	if k.filePw != "" {
+		return k.filePw, nil
+	}
 	if k.opts.Prompt == nil {
 		return "", &KeyringError{
 			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
@@ -183,6 +194,9 @@ func (k *Keyring) filePassword(string) (string, error) {
 			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
 			HintText: "set NXCRED_KEYRING_PASSWORD",
 		}
+	}
+	if err == nil {
+		k.filePw = pw
 	}
 	return pw, err
 }
@@ -207,6 +221,8 @@ func (k *Keyring) open() (keyring.Keyring, error) {
 		keyringLog.Unlock()
 		if k.openErr != nil {
 			k.openErr = k.openError(k.openErr, buf.String())
+		} else if k.Backend == "file" {
+			k.ring = &fileRing{Keyring: k.ring, dir: k.opts.FileDir, password: k.filePassword}
 		}
 	})
 	return k.ring, k.openErr
