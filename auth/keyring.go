@@ -400,12 +400,22 @@ func (k *Keyring) Set(profile, secret string) error {
 	return err
 }
 
-// Remove deletes the client secret of profile; a missing one is not an
-// error.
-func (k *Keyring) Remove(profile string) error {
-	_, err := k.do("delete", func(r keyring.Keyring) (string, error) { return "", r.Remove(itemKey(profile)) })
+// Remove deletes the client secret of profile. removed says whether the
+// keyring held one: logout must not claim it removed a secret it never
+// found. A missing one is not an error.
+func (k *Keyring) Remove(profile string) (removed bool, err error) {
+	_, err = k.do("delete", func(r keyring.Keyring) (string, error) {
+		// The Secret Service and KWallet backends answer a Remove of a
+		// missing item with success: only a Get tells.
+		if k.Backend == "secret-service" || k.Backend == "kwallet" {
+			if _, err := r.Get(itemKey(profile)); errors.Is(err, keyring.ErrKeyNotFound) {
+				return "", err
+			}
+		}
+		return "", r.Remove(itemKey(profile))
+	})
 	if errors.Is(err, ErrNoSecret) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }
