@@ -269,7 +269,7 @@ func (k *Keyring) openError(err error, debug string) error {
 	case k.Backend == "pass" && (strings.Contains(reason, "pass program is not available") || strings.Contains(reason, "executable file not found")):
 		return &KeyringError{
 			Msg:      "keyring backend pass needs the pass command, which is not on PATH",
-			HintText: "install pass and run pass init, or choose another NXCRED_KEYRING_BACKEND",
+			HintText: "install pass and run pass init <gpg-id>, or choose another NXCRED_KEYRING_BACKEND",
 			Err:      err,
 		}
 	}
@@ -356,6 +356,15 @@ func (k *Keyring) opError(what string, err error) error {
 			Err:      err,
 		}
 	}
+	if k.Backend == "pass" {
+		// pass and gpg print their reason on stderr themselves; a hint
+		// about headless machines would point away from it.
+		return &KeyringError{
+			Msg:      fmt.Sprintf("keyring pass: %s failed: %v (pass printed its reason above)", what, err),
+			HintText: "check that pass works on its own (pass insert nxcred/test, then pass rm nxcred/test), or choose another NXCRED_KEYRING_BACKEND",
+			Err:      err,
+		}
+	}
 	return &KeyringError{Msg: fmt.Sprintf("keyring %s: %s failed: %v", k.Backend, what, err), HintText: headlessHint, Err: err}
 }
 
@@ -375,6 +384,11 @@ func (k *Keyring) Get(profile string) (string, error) {
 // Set stores the client secret of profile.
 func (k *Keyring) Set(profile, secret string) error {
 	_, err := k.do("write", func(r keyring.Keyring) (string, error) {
+		if k.Backend == "pass" {
+			if err := k.checkPassInit(profile); err != nil {
+				return "", err
+			}
+		}
 		if k.Backend == "file" {
 			// The file backend checks its password only when it decrypts;
 			// writing with a mistyped one would split the store in two.
