@@ -15,6 +15,9 @@ import (
 // nxcred before atomic writes used, and what reads the items still.
 func libraryFileRing(t *testing.T, dir, pw string) keyring.Keyring {
 	t.Helper()
+	// Keyring.open flips the library's global Debug under keyringLog.
+	keyringLog.Lock()
+	defer keyringLog.Unlock()
 	r, err := keyring.Open(keyring.Config{
 		AllowedBackends:  []keyring.BackendType{keyring.FileBackend},
 		ServiceName:      ServiceName,
