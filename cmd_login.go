@@ -100,7 +100,7 @@ func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, ke
 		} {
 			if !f.given[s.flag] && s.old != "" {
 				*s.dst = s.old
-				kept = append(kept, "--"+s.flag+" "+s.old)
+				kept = append(kept, "--"+s.flag+" "+auth.ShellQuote(s.old))
 			}
 		}
 		if !f.given["host"] {
@@ -142,7 +142,7 @@ func droppedBy(old, p *auth.Profile) []string {
 		{"token-url", old.TokenURL, p.TokenURL},
 	} {
 		if s.old != "" && s.now == "" {
-			dropped = append(dropped, "--"+s.flag+" "+s.old)
+			dropped = append(dropped, "--"+s.flag+" "+auth.ShellQuote(s.old))
 		}
 	}
 	for _, h := range old.Hosts {

@@ -40,6 +40,10 @@ func (p *Profile) loginCommand(goos string) string {
 	return strings.Join(args, " ")
 }
 
+// ShellQuote returns s as one word of the user's shell, quoted only when it
+// needs it, as LoginCommand writes its values.
+func ShellQuote(s string) string { return shellQuote(s, runtime.GOOS) }
+
 // shellQuote returns s as one word of a POSIX shell, or of PowerShell on
 // Windows: as it is when it holds only characters no shell treats
 // specially, else in single quotes (which neither shell expands inside),
