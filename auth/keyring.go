@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -356,9 +357,11 @@ func (k *Keyring) opError(what string, err error) error {
 			Err:      err,
 		}
 	}
-	if k.Backend == "pass" {
-		// pass and gpg print their reason on stderr themselves; a hint
-		// about headless machines would point away from it.
+	var exit *exec.ExitError
+	if k.Backend == "pass" && errors.As(err, &exit) {
+		// pass and gpg print their reason on stderr themselves (the
+		// library gives them nxcred's); a hint about headless machines
+		// would point away from it.
 		return &KeyringError{
 			Msg:      fmt.Sprintf("keyring pass: %s failed: %v (pass printed its reason above)", what, err),
 			HintText: "check that pass works on its own (pass insert nxcred/test, then pass rm nxcred/test), or choose another NXCRED_KEYRING_BACKEND",

@@ -3,6 +3,7 @@ package auth
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -60,5 +61,34 @@ func TestCheckPassInit(t *testing.T) {
 				t.Errorf("hint = %q, want %q", ke.Hint(), want)
 			}
 		})
+	}
+}
+
+// TestPassFailureHint: when pass itself fails (here a pass that exits 1, as
+// it does when gpg has no key for the .gpg-id), the error says that pass
+// printed the reason, and the hint points at pass, not at headless machines.
+func TestPassFailureHint(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the pass backend is not built on Windows")
+	}
+	bin := t.TempDir()
+	writeFile(t, filepath.Join(bin, "pass"), "#!/bin/sh\nexit 1\n")
+	if err := os.Chmod(filepath.Join(bin, "pass"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("PASSWORD_STORE_KEY", "")
+	store := t.TempDir()
+	writeFile(t, filepath.Join(store, ".gpg-id"), "t@example.invalid\n")
+	k, err := NewKeyring(KeyringOptions{Backend: "pass", PassDir: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ke := keyringError(t, "Set(prod) with a failing pass", k.Set("prod", testSecret))
+	if want := "keyring pass: write failed: exit status 1 (pass printed its reason above)"; ke.Error() != want {
+		t.Errorf("Set(prod) = %q, want %q", ke.Error(), want)
+	}
+	if want := "check that pass works on its own (pass insert nxcred/test, then pass rm nxcred/test), or choose another NXCRED_KEYRING_BACKEND"; ke.Hint() != want {
+		t.Errorf("hint = %q, want %q", ke.Hint(), want)
 	}
 }
