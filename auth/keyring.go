@@ -60,15 +60,15 @@ type Keyring struct {
 	prompting       atomic.Bool
 	promptEnded     atomic.Int64 // UnixNano of the end of the last prompt
 
+	once    sync.Once
+	ring    keyring.Keyring
+	openErr error
+
 	// filePw is the file keyring's password once known: the library's
 	// reads and nxcred's own writes (fileRing) both ask for it, and a
 	// person must type it once only.
 	filePwMu sync.Mutex
 	filePw   string
-
-	once    sync.Once
-	ring    keyring.Keyring
-	openErr error
 }
 
 // KeyringError is a keyring failure with the way out.
