@@ -36,13 +36,9 @@ func (a *app) kubectl(profile string) error {
 	if errors.Is(err, errForeignHost) {
 		// client-go has no "no credentials" answer; failing is the only way
 		// not to hand a Nexthink token to this server.
-		add := "add it to the profile with " + p.LoginCommandWithHost(info.ServerHost)
-		if p.FromEnv {
-			add = "add it to " + auth.EnvHosts
-		}
 		return &hintError{
 			err:  fmt.Errorf("cluster server %s does not belong to %s; refusing to send it a Nexthink token", info.ServerHost, p.Label()),
-			hint: add + ", or choose the profile with --profile",
+			hint: "add it to the profile with nxcred login ... --host " + info.ServerHost + ", or choose the profile with --profile",
 		}
 	}
 	if err != nil {
