@@ -131,9 +131,13 @@ func (a *app) configure(client, profile string, apply bool) error {
 		}
 		scopes, skipped := protocol.BazelScopes(hosts)
 		if len(scopes) == 0 {
+			add := "add one: " + p.LoginCommandWithHost("HOST")
+			if p.FromEnv {
+				add = "add one to " + auth.EnvHosts
+			}
 			return &hintError{
 				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
-				hint: "add one with nxcred login --profile " + p.Name + " ... --host HOST",
+				hint: add,
 			}
 		}
 		a.warnOtherOwners(p, hosts, "Bazel")
@@ -173,7 +177,7 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 	if p.FromEnv {
 		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", auth.EnvInstance, auth.EnvRegion, auth.EnvHosts)}
 	}
-	return nil, &hintError{err: err, hint: fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)}
+	return nil, &hintError{err: err, hint: "add a host: " + p.LoginCommandWithHost("HOST")}
 }
 
 // checkOnPath warns when the helper name a client runs is not on PATH: the

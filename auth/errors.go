@@ -62,26 +62,6 @@ func (p *Profile) endpointHost() string {
 	return u.Host
 }
 
-// LoginCommand is the nxcred login command that stores a new secret for p
-// with its current settings.
-func (p *Profile) LoginCommand() string {
-	cmd := "nxcred login --profile " + p.Name
-	if p.Instance != "" {
-		cmd += " --instance " + p.Instance + " --region " + p.Region
-	}
-	cmd += " --client-id " + p.ClientID
-	if p.TokenURL != "" {
-		cmd += " --token-url " + p.TokenURL
-	}
-	if p.Scope != "" {
-		cmd += " --scope " + p.Scope
-	}
-	for _, h := range p.Hosts {
-		cmd += " --host " + h
-	}
-	return cmd
-}
-
 // loginHint says how to store a new secret for p.
 func (p *Profile) loginHint() string {
 	if p.FromEnv {

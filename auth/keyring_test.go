@@ -44,8 +44,8 @@ func TestKeyringFile(t *testing.T) {
 	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) || got != "" {
 		t.Errorf("Get(prod) on an empty store = %q, %v; want \"\", ErrNoSecret", got, err)
 	}
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) on an empty store = %v, want nil", err)
+	if removed, err := k.Remove("prod"); removed || err != nil {
+		t.Errorf("Remove(prod) on an empty store = %v, %v; want false, nil", removed, err)
 	}
 
 	if err := k.Set("prod", testSecret); err != nil {
@@ -70,14 +70,14 @@ func TestKeyringFile(t *testing.T) {
 		t.Errorf("second Keyring Get(staging) = %q, %v; want %q, nil", got, err, "other-secret")
 	}
 
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) = %v, want nil", err)
+	if removed, err := k.Remove("prod"); !removed || err != nil {
+		t.Errorf("Remove(prod) = %v, %v; want true, nil", removed, err)
 	}
 	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) {
 		t.Errorf("Get(prod) after Remove = %q, %v; want ErrNoSecret", got, err)
 	}
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) again = %v, want nil", err)
+	if removed, err := k.Remove("prod"); removed || err != nil {
+		t.Errorf("Remove(prod) again = %v, %v; want false, nil", removed, err)
 	}
 	if got, err := k.Get("staging"); err != nil || got != "other-secret" {
 		t.Errorf("Get(staging) after Remove(prod) = %q, %v; want %q, nil", got, err, "other-secret")

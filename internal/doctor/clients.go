@@ -90,7 +90,7 @@ func hostFix(p *auth.Profile) string {
 	if p.FromEnv {
 		return "set NXCRED_INSTANCE and NXCRED_REGION (the API host), or list hosts in NXCRED_HOSTS"
 	}
-	return fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)
+	return "add a host: " + p.LoginCommandWithHost("HOST")
 }
 
 func (d *run) checkKubectl(p *auth.Profile, bin string) result {
