@@ -17,6 +17,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/clilog"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // app is what every command shares: standard streams, the environment, the
@@ -36,14 +37,13 @@ type app struct {
 
 	verbose bool
 	log     *slog.Logger
-	logh    *clilog.Handler
 	logFile *os.File
 
 	cfg *auth.Config
 
-	// secrets are the client secret and tokens this call has seen; no
-	// message nxcred prints may contain them.
-	secrets []string
+	// secrets are the client secret, keyring password and tokens this call
+	// has seen: every message and log line is cleaned by them.
+	secrets *redact.Set
 }
 
 // run is the whole program: it returns the exit status.
@@ -53,8 +53,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		configPath: filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", xdg.ConfigHome), "nxcred", "config.toml"),
 		cacheDir:   filepath.Join(xdgDir(getenv, "XDG_CACHE_HOME", xdg.CacheHome), "nxcred"),
 		keyringDir: filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", xdg.DataHome), "nxcred", "keyring"),
+		secrets:    &redact.Set{},
 	}
-	a.log, _ = clilog.New(nil)
+	a.log = clilog.New(nil, nil)
 	defer a.closeLog()
 	defer func() {
 		// A bug must not print a stack with values in it, nor exit 2.
@@ -154,17 +155,13 @@ func (a *app) warnf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "nxcred: warning: %s\n", a.scrub(fmt.Sprintf(format, args...)))
 }
 
-// scrub removes every secret and token this call has seen from a message.
-// Errors are built never to hold them; this is the second line.
-func (a *app) scrub(s string) string {
-	for _, secret := range a.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
+// scrub removes every secret and token this call has seen from a message,
+// by package redact's rule. Messages are built never to hold them; this is
+// the second line.
+func (a *app) scrub(s string) string { return a.secrets.Clean(s) }
 
 func (a *app) infof(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "nxcred: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "nxcred: %s\n", a.scrub(fmt.Sprintf(format, args...)))
 }
 
 // setupLog turns on debug logging for --verbose or NXCRED_DEBUG=1, to
@@ -181,7 +178,7 @@ func (a *app) setupLog() error {
 		}
 		a.logFile, w = f, f
 	}
-	a.log, a.logh = clilog.New(w)
+	a.log = clilog.New(w, a.secrets)
 	return nil
 }
 
@@ -192,14 +189,7 @@ func (a *app) closeLog() {
 }
 
 // redact keeps s out of the debug log and out of every message.
-func (a *app) redact(s ...string) {
-	a.logh.Redact(s...)
-	for _, x := range s {
-		if len(x) >= 6 {
-			a.secrets = append(a.secrets, x)
-		}
-	}
-}
+func (a *app) redact(s ...string) { a.secrets.Add(s...) }
 
 func truthy(v string) bool {
 	b, err := strconv.ParseBool(v)
