@@ -110,6 +110,11 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 	var invalidCert x509.CertificateInvalidError
 	var recordErr tls.RecordHeaderError
 	var netErr net.Error
+	isProxy, proxyRetryable := proxyFailure(err)
+	proxy := proxyFor(rec.base, p.Endpoint())
+	if isProxy && proxy == "" {
+		proxy = "the proxy"
+	}
 	switch {
 	case errors.As(err, &re):
 		fe.Code = re.ErrorCode
@@ -147,6 +152,11 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		fe.Kind = KindTimeout
 		fe.Msg = fmt.Sprintf("token request to %s timed out after %s", host, timeout)
 		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or allow longer with NXCRED_TIMEOUT"
+	case isProxy:
+		fe.Kind = KindNetwork
+		fe.Retryable = proxyRetryable
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, ProxyReason(err))
+		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY); nxcred doctor checks them one by one"
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
 		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
@@ -163,7 +173,12 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 	default:
 		fe.Kind = KindNetwork
 		fe.Retryable = true
-		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, netReason(err))
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, printable(netReason(err)))
+		if proxy != "" {
+			// Not a failure to reach the proxy: net's words name the
+			// endpoint, or quote the proxy's answer to CONNECT.
+			fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, printable(netReason(err)))
+		}
 		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY)"
 	}
 	// The second line: the message is built never to hold the secret.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"time"
@@ -55,6 +57,10 @@ type System struct {
 	Cache *cache.Store
 	// Slot is the cache slot of a profile with the given secret.
 	Slot func(p *auth.Profile, secret string) cache.Slot
+
+	// Proxy is the token request's proxy for a request (the transport's
+	// Proxy function): http.ProxyFromEnvironment when nil.
+	Proxy func(*http.Request) (*url.URL, error)
 
 	// CertFile is SSL_CERT_FILE: the extra CAs the token request trusts,
 	// which the TLS check trusts too.
@@ -109,6 +115,9 @@ func (s System) withDefaults() System {
 	}
 	if s.Secrets == nil {
 		s.Secrets = &redact.Set{}
+	}
+	if s.Proxy == nil {
+		s.Proxy = http.ProxyFromEnvironment
 	}
 	if s.LookPath == nil {
 		s.LookPath = exec.LookPath
