@@ -15,6 +15,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -259,6 +260,7 @@ func (a *app) applyGit(profile string, hosts []string) error {
 	}
 	for _, c := range protocol.GitSetupCommands(profile, hosts) {
 		cmd := exec.CommandContext(a.ctx, git, c[1:]...)
+		cmd.Env = childenv.Environ()
 		// git config prints nothing on success; anything it does print is
 		// for the user, and stdout is not the place for it here.
 		cmd.Stdout = a.stderr

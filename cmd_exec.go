@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -46,19 +45,4 @@ func (a *app) exec(profile string, args []string) error {
 		env = append(env, "NEXTHINK_API_URL="+u)
 	}
 	return a.runChild(args, env)
-}
-
-// childEnv drops the variables that hold secrets of nxcred's own, and any
-// NEXTHINK_* the caller had, so the child sees exactly one token.
-func childEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(name) {
-		case "NXCRED_CLIENT_SECRET", "NXCRED_KEYRING_PASSWORD", "NEXTHINK_TOKEN", "NEXTHINK_API_URL":
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/childenv"
 )
 
 // execTimeout bounds each client command doctor runs (git config, go env).
@@ -188,21 +189,15 @@ func (d *run) checkGo(p *auth.Profile, bin string) result {
 	return warned("go", bin+" is installed; GOAUTH does not run nxcred", "")
 }
 
-// output runs a client's command with a bound, no stdin, and an environment
-// without nxcred's secrets: NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD
-// are nothing git or go need. GOTOOLCHAIN=local keeps `go env` from
+// output runs a client's command with a bound, no stdin, and the environment
+// of every child of nxcred (package childenv: without nxcred's secrets, which
+// git and go do not need). GOTOOLCHAIN=local keeps `go env` from
 // downloading a toolchain a go.mod in the working folder asks for.
 func (d *run) output(bin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(d.ctx, execTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name != auth.EnvClientSecret && name != "NXCRED_KEYRING_PASSWORD" && name != "GOTOOLCHAIN" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "GOTOOLCHAIN=local")
+	cmd.Env = append(childenv.Environ("GOTOOLCHAIN"), "GOTOOLCHAIN=local")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = time.Second
