@@ -265,7 +265,13 @@ func (a *app) applyGit(profile string, hosts []string) error {
 		// for the user, and stdout is not the place for it here.
 		cmd.Stdout = a.stderr
 		cmd.Stderr = a.stderr
-		if err := cmd.Run(); err != nil {
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if c[2] == "--global" && c[3] == "--unset-all" && errors.As(err, &ee) && ee.ExitCode() == protocol.GitUnsetNothing {
+			// No earlier entries of nxcred's: nothing to remove.
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("%s failed: %w", protocol.ShellCommand(c), err)
 		}
 		a.infof("ran: %s", protocol.ShellCommand(c))

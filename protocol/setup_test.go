@@ -221,9 +221,11 @@ func TestQuoting(t *testing.T) {
 func TestGitSetupCommands(t *testing.T) {
 	got := GitSetupCommands("prod", []string{"acme.api.eu.nexthink.cloud", "proxy.example.com:8443"})
 	want := [][]string{
-		{"git", "config", "--global", "--replace-all", "credential.https://acme.api.eu.nexthink.cloud.helper", ""},
+		{"git", "config", "--global", "--unset-all", "credential.https://acme.api.eu.nexthink.cloud.helper"},
+		{"git", "config", "--global", "--add", "credential.https://acme.api.eu.nexthink.cloud.helper", ""},
 		{"git", "config", "--global", "--add", "credential.https://acme.api.eu.nexthink.cloud.helper", "nxcred --profile prod"},
-		{"git", "config", "--global", "--replace-all", "credential.https://proxy.example.com:8443.helper", ""},
+		{"git", "config", "--global", "--unset-all", "credential.https://proxy.example.com:8443.helper"},
+		{"git", "config", "--global", "--add", "credential.https://proxy.example.com:8443.helper", ""},
 		{"git", "config", "--global", "--add", "credential.https://proxy.example.com:8443.helper", "nxcred --profile prod"},
 	}
 	if !reflect.DeepEqual(got, want) {
