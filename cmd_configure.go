@@ -99,7 +99,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 		if err != nil {
 			return err
 		}
-		return protocol.WriteKubectlSetup(a.stdout, exe, p.Name)
+		return protocol.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
 	case "git":
 		hosts, err := routedHosts(p, "git")
 		if err != nil {
@@ -175,6 +175,16 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", auth.EnvInstance, auth.EnvRegion, auth.EnvHosts)}
 	}
 	return nil, &hintError{err: err, hint: fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)}
+}
+
+// addHostCommand is how to add a host to p: its login command with the
+// settings it has and one more --host, or NXCRED_HOSTS for the environment
+// profile.
+func addHostCommand(p *auth.Profile) string {
+	if p.FromEnv {
+		return "add HOST to " + auth.EnvHosts + " (comma-separated)"
+	}
+	return p.LoginCommand() + " --host HOST"
 }
 
 // checkOnPath warns when the helper name a client runs is not on PATH: the

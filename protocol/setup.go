@@ -18,11 +18,17 @@ import (
 
 // WriteKubectlSetup writes a kubeconfig users: entry that runs exe (nxcred's
 // absolute path) as the exec plugin for profile, headed by comments with the
-// kubectl config set-credentials command that adds the same entry.
-func WriteKubectlSetup(w io.Writer, exe, profile string) error {
+// kubectl config set-credentials command that adds the same entry. addHost
+// is the exact command that adds a host to profile, for the comment that
+// explains provideClusterInfo.
+func WriteKubectlSetup(w io.Writer, exe, profile, addHost string) error {
 	// command is absolute so that client-go's plugin allow-lists (kuberc,
 	// client-go 1.35+) can name it; interactiveMode Never because nxcred
-	// never prompts (PROTOCOLS §1.1).
+	// never prompts. provideClusterInfo true because a user entry can be put
+	// in a context of any cluster: with it client-go names the cluster's
+	// server in KUBERNETES_EXEC_INFO and nxcred refuses a server that is not
+	// a host of the profile; without it, nxcred cannot tell where the token
+	// goes.
 	user := kubeconfigUser(profile)
 	args := []string{"kubectl", "--profile", profile}
 	set := []string{"kubectl", "config", "set-credentials", user,
@@ -31,13 +37,15 @@ func WriteKubectlSetup(w io.Writer, exe, profile string) error {
 	for _, arg := range args {
 		set = append(set, "--exec-arg="+arg)
 	}
-	set = append(set, "--exec-interactive-mode=Never", "--exec-provide-cluster-info=false")
+	set = append(set, "--exec-interactive-mode=Never", "--exec-provide-cluster-info=true")
 	hint := fmt.Sprintf("nxcred is not at %s: install it (https://github.com/nxcred/nxcred), then run nxcred configure kubectl --profile %s", exe, profile)
 
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# kubeconfig user for nxcred profile %s; to add it to your kubeconfig, run:\n", profile)
 	fmt.Fprintf(&b, "#   %s\n", ShellCommand(set))
 	fmt.Fprintf(&b, "# then use it in a context: kubectl config set-context CONTEXT --user=%s\n", user)
+	fmt.Fprintf(&b, "# provideClusterInfo: true lets nxcred see the cluster's server and refuse to send a Nexthink token to one that is not a host of\n")
+	fmt.Fprintf(&b, "# profile %s, whatever context this user is put in. Add the cluster's host to the profile: %s\n", profile, addHost)
 	fmt.Fprintf(&b, "# Tools built with client-go older than 1.22 need apiVersion client.authentication.k8s.io/v1beta1.\n")
 	fmt.Fprintf(&b, "users:\n")
 	fmt.Fprintf(&b, "- name: %s\n", yamlString(user))
@@ -50,7 +58,7 @@ func WriteKubectlSetup(w io.Writer, exe, profile string) error {
 		fmt.Fprintf(&b, "      - %s\n", yamlString(arg))
 	}
 	fmt.Fprintf(&b, "      interactiveMode: Never\n")
-	fmt.Fprintf(&b, "      provideClusterInfo: false\n")
+	fmt.Fprintf(&b, "      provideClusterInfo: true\n")
 	fmt.Fprintf(&b, "      installHint: %s\n", jsonString(hint))
 	return writeAll(w, b.Bytes())
 }

@@ -243,7 +243,9 @@ func TestSetupWriters(t *testing.T) {
 		write   func(w io.Writer) error
 		wantErr string
 	}{
-		{name: "WriteKubectlSetup", write: func(w io.Writer) error { return WriteKubectlSetup(w, "/usr/bin/nxcred", "prod") }},
+		{name: "WriteKubectlSetup", write: func(w io.Writer) error {
+			return WriteKubectlSetup(w, "/usr/bin/nxcred", "prod", "nxcred login --profile prod --host HOST")
+		}},
 		{name: "WriteGitSetup", write: func(w io.Writer) error { return WriteGitSetup(w, "prod", hosts) }},
 		{name: "WriteDockerSetup", write: func(w io.Writer) error { return WriteDockerSetup(w, hosts) }},
 		{name: "WriteBazelSetup", write: func(w io.Writer) error { return WriteBazelSetup(w, "/usr/bin/nxcred", "prod", hosts, nil) }},
