@@ -68,9 +68,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	argv := dispatch(args)
 	root := a.rootCommand(invokedCommand(argv))
 	root.SetArgs(argv)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -162,6 +159,11 @@ func (a *app) scrub(s string) string { return a.secrets.Clean(s) }
 
 func (a *app) infof(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "nxcred: %s\n", a.scrub(fmt.Sprintf(format, args...)))
+}
+
+// hintf says what to do next, when nothing failed.
+func (a *app) hintf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(fmt.Sprintf(format, args...)))
 }
 
 // setupLog turns on debug logging for --verbose or NXCRED_DEBUG=1, to
@@ -265,6 +267,12 @@ life remains.`,
 			return a.setupLog()
 		},
 	}
+	// Before the completion command is made: it keeps the writer it finds.
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	// SuggestionsFor, which noArgs uses, suggests nothing at 0.
+	root.SuggestionsMinimumDistance = 2
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step and its duration to stderr (never a secret or token)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
@@ -291,7 +299,35 @@ life remains.`,
 	for _, c := range commands {
 		root.AddCommand(c.make())
 	}
+	completionCommand(root)
 	return root
+}
+
+// completionCommand makes cobra's completion command, and its one command
+// per shell, treat a shell they do not know, a missing one or an extra
+// argument as the usage errors they are (exit 2, listing the shells),
+// instead of printing help and exiting 0.
+func completionCommand(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sh := range c.Commands() {
+			shells = append(shells, sh.Name())
+			sh.Args = noArgs
+		}
+		list := strings.Join(shells, ", ")
+		hint := "see: " + c.CommandPath() + " --help"
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{err: fmt.Errorf("completion needs a shell: %s", list), hint: hint}
+			}
+			return &usageError{err: fmt.Errorf("unknown shell %q: completion knows %s", args[0], list), hint: hint}
+		}
+	}
 }
 
 // invokedCommand is the command args name: the first argument that is not one
@@ -310,13 +346,19 @@ func invokedCommand(args []string) string {
 	return ""
 }
 
-// noArgs rejects positional arguments as a usage error.
+// noArgs rejects positional arguments as a usage error; an unknown command
+// gets the nearest one as a suggestion (cobra's SuggestionsFor: a prefix, or
+// two edits away).
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
 	if cmd.HasSubCommands() {
-		return &usageError{err: fmt.Errorf("unknown command %q", args[0]), hint: "see: nxcred --help"}
+		hint := "see: nxcred --help"
+		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+			hint = fmt.Sprintf("did you mean %q? %s", near[0], hint)
+		}
+		return &usageError{err: fmt.Errorf("unknown command %q", args[0]), hint: hint}
 	}
 	return &usageError{err: fmt.Errorf("%s takes no arguments", cmd.CommandPath()), hint: "see: " + cmd.CommandPath() + " --help"}
 }
