@@ -32,11 +32,10 @@ See: nxcred configure docker`,
 			credentials.Name = "docker-credential-nxcred"
 			credentials.Package = "github.com/nxcred/nxcred"
 			credentials.Version = version()
-			err := credentials.HandleCommand(&dockerHelper{a: a, profile: profile}, credentials.Action(args[0]), a.stdin, a.stdout)
+			err := credentials.HandleCommand(&dockerHelper{a: a, profile: profile}, credentials.Action(args[0]), protocol.DockerInput(a.stdin), a.stdout)
 			if err == nil {
 				return nil
 			}
-			// docker reads the failure from stdout (credentials.Serve).
 			// docker reads the failure from stdout (credentials.Serve); people
 			// read stderr. Both go through the same scrub as every message.
 			fmt.Fprintln(a.stdout, a.scrub(err.Error()))

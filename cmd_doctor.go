@@ -58,7 +58,7 @@ func (a *app) doctor(flag string) error {
 		EnvErr:      envErr,
 
 		Keyring: a.keyring,
-		Redact:  a.redact,
+		Secrets: a.secrets,
 
 		// No Log, Warn or LockWait: doctor only peeks at the cache.
 		Cache: &cache.Store{Dir: a.cacheDir, Now: a.now},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,19 +65,4 @@ func (a *app) execEnv(profile string, environ []string) ([]string, error) {
 		env = append(env, "NEXTHINK_API_URL="+u)
 	}
 	return append(env, execMarker+"=1"), nil
-}
-
-// childEnv drops the variables that hold secrets of nxcred's own, and any
-// NEXTHINK_* or marker the caller had, so the child sees exactly one token.
-func childEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(name) {
-		case "NXCRED_CLIENT_SECRET", "NXCRED_KEYRING_PASSWORD", "NEXTHINK_TOKEN", "NEXTHINK_TOKEN_EXPIRES_AT", "NEXTHINK_API_URL", execMarker:
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }

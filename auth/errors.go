@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // Kind sorts token request failures.
@@ -122,13 +122,18 @@ func classify(p *Profile, secret string, err error, rec *recorder, lim limits) e
 	var invalidCert x509.CertificateInvalidError
 	var recordErr tls.RecordHeaderError
 	var netErr net.Error
+	isProxy, proxyRetryable := proxyFailure(err)
+	proxy := proxyFor(rec.base, p.Endpoint())
+	if isProxy && proxy == "" {
+		proxy = "the proxy"
+	}
 	switch {
 	case errors.As(err, &re):
 		fe.Code = re.ErrorCode
 		if re.Response != nil {
 			fe.Status = re.Response.StatusCode
 		}
-		classifyHTTP(fe, p, host, re, excerpt(re.Body, secret))
+		classifyHTTP(fe, p, host, re, secret)
 	case strings.Contains(err.Error(), "server response missing access_token"),
 		strings.Contains(err.Error(), "cannot parse json"):
 		fe.Kind = KindBadResponse
@@ -144,7 +149,7 @@ func classify(p *Profile, secret string, err error, rec *recorder, lim limits) e
 		case strings.Contains(ct, "json"), strings.Contains(ct, "x-www-form-urlencoded"):
 			fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
 		default:
-			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, printable(ct), excerpt(rec.head.Bytes(), secret))
+			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, fromServer(ct, secret), excerpt(rec.head.Bytes(), secret))
 		}
 		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
 	case cutBy(err, lim.ctxErr, context.Canceled):
@@ -165,6 +170,11 @@ func classify(p *Profile, secret string, err error, rec *recorder, lim limits) e
 			fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
 			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise NXCRED_TIMEOUT (now %s)", lim.timeout)
 		}
+	case isProxy:
+		fe.Kind = KindNetwork
+		fe.Retryable = proxyRetryable
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, ProxyReason(err))
+		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY); nxcred doctor checks them one by one"
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
 		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
@@ -181,20 +191,24 @@ func classify(p *Profile, secret string, err error, rec *recorder, lim limits) e
 	default:
 		fe.Kind = KindNetwork
 		fe.Retryable = true
-		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, netReason(err))
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, printable(netReason(err)))
+		if proxy != "" {
+			// Not a failure to reach the proxy: net's words name the
+			// endpoint, or quote the proxy's answer to CONNECT.
+			fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, printable(netReason(err)))
+		}
 		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY)"
 	}
-	fe.Msg = redact(fe.Msg, secret)
+	// The second line: the message is built never to hold the secret.
+	fe.Msg = redact.Clean(fe.Msg, secret)
 	return fe
 }
 
-func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, body string) {
-	// The server's words go to the user's terminal: fold control
-	// characters so a body cannot forge lines or send escapes.
-	re.ErrorCode = truncate(printable(re.ErrorCode), 64)
-	desc := re.ErrorCode
+func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, secret string) {
+	body := excerpt(re.Body, secret)
+	desc := errorCode(re.ErrorCode, secret)
 	if re.ErrorDescription != "" {
-		desc += ": " + truncate(printable(re.ErrorDescription), excerptLen)
+		desc += ": " + truncate(fromServer(re.ErrorDescription, secret), excerptLen)
 	}
 	switch {
 	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
@@ -283,28 +297,6 @@ func redirectTarget(err error) string {
 	return "elsewhere"
 }
 
-// excerpt renders the start of a response body for an error message: the
-// secret removed first (from the whole captured body, so no cut can leave a
-// piece of it), then control characters folded, then cut and quoted.
-func excerpt(body []byte, secret string) string {
-	s := printable(redact(string(body), secret))
-	if s == "" {
-		return "(empty body)"
-	}
-	return strconv.Quote(truncate(s, excerptLen))
-}
-
-// printable folds control characters and runs of white space to one space.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // jsonReason is x/oauth2's parse error without anything it quoted.
 func jsonReason(err error) string {
 	msg := err.Error()
@@ -315,20 +307,4 @@ func jsonReason(err error) string {
 		msg = msg[:i]
 	}
 	return truncate(printable(msg), 120)
-}
-
-// authHeaderValue matches credentials after an authorization scheme, as a
-// proxy page echoing the request would show them.
-var authHeaderValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}`) })
-
-// redact removes the secret from s, whole and percent-encoded as it travels
-// in the Basic header, and any Basic or Bearer credential.
-func redact(s, secret string) string {
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-		if q := url.QueryEscape(secret); q != secret {
-			s = strings.ReplaceAll(s, q, "[redacted]")
-		}
-	}
-	return authHeaderValue().ReplaceAllString(s, "$1$2[redacted]")
 }

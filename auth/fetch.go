@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // DefaultTimeout bounds a whole token request, retries included. It stays
@@ -183,14 +184,18 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 			HintText: "the token endpoint is not behaving like Nexthink's; check the token URL (" + f.Profile.Endpoint() + ") and any proxy"}
 	}
 	if !strings.EqualFold(tok.TokenType, "bearer") {
-		return cache.Token{}, bad(fmt.Sprintf("returned token_type %q, not Bearer", truncate(tok.TokenType, 32)))
+		return cache.Token{}, bad(fmt.Sprintf("returned token_type %s, not Bearer", quoteFromServer(truncate(tok.TokenType, 32), f.Secret)))
 	}
 	if len(tok.AccessToken) > 16<<10 || !b64token().MatchString(tok.AccessToken) {
 		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
 	}
 	t := cache.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
-	lifetime, known, err := expiresIn(tok.Extra("expires_in"))
+	raw := tok.Extra("expires_in")
+	lifetime, known, err := expiresIn(raw)
 	if err != nil {
+		if redact.Holds(fmt.Sprint(raw), f.Secret) {
+			return cache.Token{}, bad("returned an expires_in that is not a lifetime in seconds " + withheld)
+		}
 		return cache.Token{}, bad(err.Error())
 	}
 	if known {
