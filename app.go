@@ -275,6 +275,7 @@ life remains.`,
 			return a.setupLog()
 		},
 	}
+	root.SetVersionTemplate("{{nxcredVersion}}")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step and its duration to stderr (never a secret or token)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
