@@ -20,7 +20,9 @@ amd64, arm64) into DIR (default dist/), then writes DIR/checksums.txt.
   --out DIR   write the archives to DIR (its old nxcred_* archives are removed)
   --check     then build the same archives again from a copy of the tree in
               another folder, with another umask and time zone, and fail
-              unless every byte is the same
+              unless every byte is the same (Go's build cache is shared,
+              so this reruns the links and the packing; a build with an
+              empty GOCACHE gives the same bytes too)
   -h, --help  show this text
 
 VERSION is `git describe --tags --always --dirty` (or $VERSION); every file
@@ -167,7 +169,7 @@ done
 (cd "$out" && for f in $(ls nxcred_*.tar.gz nxcred_*.zip 2>/dev/null | LC_ALL=C sort); do sha256 "$f"; done) >"$tmp/checksums.txt" ||
 	die "could not checksum the archives"
 mv "$tmp/checksums.txt" "$out/checksums.txt"
-say "built nxcred $VERSION for$(printf " %s" $platforms) in $(($(date +%s) - start)) s:"
+say "built nxcred $VERSION with $(go env GOVERSION) for$(printf " %s" $platforms) in $(($(date +%s) - start)) s:"
 (cd "$out" && ls -l nxcred_*.tar.gz nxcred_*.zip 2>/dev/null | awk '{printf "  %9d  %s\n", $5, $NF}') >&2
 
 if [ "$check" = 1 ]; then
