@@ -277,6 +277,7 @@ life remains.`,
 	root.SetErr(a.stderr)
 	// SuggestionsFor, which noArgs uses, suggests nothing at 0.
 	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate("{{nxcredVersion}}")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step and its duration to stderr (never a secret or token)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
