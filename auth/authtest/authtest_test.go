@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -367,4 +368,30 @@ func TestCloseEndsDelay(t *testing.T) {
 	if n := s.Hits(); n != 1 {
 		t.Errorf("Hits() = %d, want 1", n)
 	}
+}
+
+// A delayed answer whose client went away is aborted, not answered: an
+// empty 200 sent then could still reach a client closing the connection at
+// its deadline, which would report "not a token" instead of "timed out".
+func TestCanceledRequestGetsNoAnswer(t *testing.T) {
+	t.Parallel()
+	s := plain(t)
+	s.SetDelay(time.Hour)
+	r := documented()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, r.method, authtest.TokenPath, strings.NewReader(r.body))
+	req.Header.Set("Content-Type", r.contentType)
+	req.SetBasicAuth(url.QueryEscape(r.id), url.QueryEscape(r.secret))
+	rec := httptest.NewRecorder()
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("ServeHTTP for a client that left panicked with %v, want http.ErrAbortHandler", v)
+		}
+		if rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+			t.Errorf("ServeHTTP for a client that left wrote %d %q %v, want nothing", rec.Code, rec.Body, rec.Header())
+		}
+	}()
+	s.ServeHTTP(rec, req)
+	t.Errorf("ServeHTTP for a client that left returned (an empty 200), want it aborted")
 }
