@@ -323,9 +323,9 @@ func (s *Store) Drop(name string) error {
 }
 
 // Remove deletes everything the cache holds for slot name: token, lock,
-// remembered failure and leftover temp files. Used by logout and login. It
-// takes the slot's lock first, so a fetch in flight finishes (and writes)
-// before the token is removed, not after.
+// remembered failure, handed-token table and leftover temp files. Used by
+// logout and login. It takes the slot's lock first, so a fetch in flight
+// finishes (and writes) before the token is removed, not after.
 func (s *Store) Remove(name string) error {
 	if err := s.Drop(name); err != nil {
 		return err
@@ -344,7 +344,7 @@ func (s *Store) Remove(name string) error {
 			return err
 		}
 	}
-	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name)) {
+	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name), s.handedPath(name)) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove %s: %w", p, err)
 		}
