@@ -135,8 +135,13 @@ func (a *app) fetcher(p *auth.Profile, secret string, timeout time.Duration) (*a
 
 // tokenOptions change how token gets its token.
 type tokenOptions struct {
-	// fresh drops the cached token first (GOAUTH after a 4xx, --refresh).
+	// fresh drops the cached token first (GOAUTH after a 401 or 403,
+	// kubectl asking again, --refresh).
 	fresh bool
+	// budget, when set and shorter than NXCRED_TIMEOUT, bounds this call's
+	// wait for the cache lock and its token request instead (goauth when no
+	// token was refused: the go command waits on it for every fetch).
+	budget time.Duration
 }
 
 // token is the flow of every call: profile, host check, secret, then the
@@ -153,6 +158,9 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 	store, timeout, err := a.store()
 	if err != nil {
 		return p, cache.Token{}, err
+	}
+	if opts.budget > 0 && opts.budget < timeout {
+		timeout = opts.budget
 	}
 	slot := slotFor(p, secret)
 	if opts.fresh {
