@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -59,11 +60,19 @@ func (a *app) kubectl(profile string) error {
 		// second of refreshing anyway). Serving the same token again would
 		// fail every request until it expires.
 		a.log.Debug("the same client asks again for the token it was given: refreshing", "profile", p.Name, "client", client)
-		p, t, err = a.token(ch, tokenOptions{fresh: true})
-		if err != nil {
+		_, nt, err := a.token(ch, tokenOptions{fresh: true})
+		switch {
+		case err == nil:
+			t = nt
+			a.handedBefore(p, t, client)
+		case t.Usable(a.now()):
+			// Nothing better to give. client-go also asks again, on every
+			// request, once the expiry it was told has passed, which is
+			// the case of a token served stale while the endpoint is down.
+			a.warnf("could not get a new token for %s (%v); handing out the same one again, valid for %s more", p.Label(), err, t.Expiry.Sub(a.now()).Round(time.Second))
+		default:
 			return err
 		}
-		a.handedBefore(p, t, client)
 	}
 	return protocol.WriteExecCredential(a.stdout, info.APIVersion, credential(t))
 }
