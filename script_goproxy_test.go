@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,6 +20,7 @@ import (
 func init() {
 	scriptCommands["goproxy"] = cmdGoProxy
 	scriptCommands["stopwatch"] = cmdStopwatch
+	scriptCommands["blackhole"] = cmdBlackhole
 }
 
 // goModules are the modules a public proxy serves, each at v1.0.0 with a
@@ -39,6 +41,7 @@ type scriptGoProxy struct {
 type goProxyState struct {
 	proxies map[string]*scriptGoProxy
 	started time.Time
+	held    atomic.Int64
 }
 
 var goProxyStates sync.Map // *testscript.TestScript → *goProxyState
@@ -172,5 +175,51 @@ func cmdStopwatch(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Logf("took %s", took.Round(time.Millisecond))
 	default:
 		ts.Fatalf("unknown stopwatch command %q", args[0])
+	}
+}
+
+// cmdBlackhole is an endpoint that hangs: it accepts TCP connections on
+// loopback and never reads or writes, so even the TLS handshake never ends
+// (the fake token endpoint's delay answers once the client gives up, which
+// a hanging server does not).
+//
+//	blackhole start      start; sets BLACKHOLE_HOST (127.0.0.1:port)
+//	blackhole held N     at least N connections were accepted
+func cmdBlackhole(ts *testscript.TestScript, neg bool, args []string) {
+	st := goProxyStateOf(ts)
+	switch arg(ts, args, 0) {
+	case "start":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		var mu sync.Mutex
+		var conns []net.Conn
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				st.held.Add(1)
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+		}()
+		ts.Defer(func() {
+			l.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+		ts.Setenv("BLACKHOLE_HOST", l.Addr().String())
+	case "held":
+		want := atoi(ts, args, 1)
+		if got := int(st.held.Load()); (got >= want) == neg {
+			ts.Fatalf("blackhole held %d connections, want at least %d", got, want)
+		}
+	default:
+		ts.Fatalf("unknown blackhole command %q", args[0])
 	}
 }
