@@ -83,7 +83,7 @@ func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (
 	if err != nil {
 		return cache.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
 	}
-	f, err := a.fetcher(p, secret, timeout)
+	f, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 	if err != nil {
 		return cache.Token{}, err
 	}

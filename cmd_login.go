@@ -220,7 +220,7 @@ func (a *app) login(f loginFlags) error {
 	}
 	var tok cache.Token
 	if !f.noVerify {
-		fetcher, err := a.fetcher(p, secret, timeout)
+		fetcher, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 		if err != nil {
 			return err
 		}

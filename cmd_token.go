@@ -33,7 +33,7 @@ func (a *app) tokenCommand() *cobra.Command {
 	}
 	a.profileFlag(cmd, &profile)
 	cmd.Flags().StringVarP(&format, "format", "f", "raw", "output: "+strings.Join(protocol.TokenFormats, ", "))
-	cmd.Flags().BoolVar(&refresh, "refresh", false, "fetch a new token even if the cached one is still good (unless it was fetched in the last 30s); if that fails, the cached one is kept")
+	cmd.Flags().BoolVar(&refresh, "refresh", false, "fetch a new token even if the cached one is still good (unless another forced refresh fetched it in the last 30s); if that fails, the cached one is kept")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(protocol.TokenFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -204,12 +204,12 @@ func slotFor(p *auth.Profile, secret string) cache.Slot {
 
 // fetcher builds the token request for p; called only on a cache miss, so a
 // hit never builds an HTTP client.
-func (a *app) fetcher(p *auth.Profile, secret string, timeout time.Duration) (*auth.Fetcher, error) {
+func (a *app) fetcher(p *auth.Profile, secret string, timeout time.Duration, timeoutVar string) (*auth.Fetcher, error) {
 	client, err := auth.NewHTTPClient(a.getenv("SSL_CERT_FILE"))
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Fetcher{Profile: p, Secret: secret, Client: client, Timeout: timeout, Now: a.now, Log: a.log,
+	return &auth.Fetcher{Profile: p, Secret: secret, Client: client, Timeout: timeout, TimeoutVar: timeoutVar, Now: a.now, Log: a.log,
 		Warn: func(m string) { a.warnf("%s", m) }}, nil
 }
 
@@ -220,8 +220,9 @@ type tokenOptions struct {
 	// after a 401 or 403, kubectl asking again), or the user passed
 	// --refresh. The cached token is replaced only once a new one is in
 	// hand; if the request fails the call fails and the cached token is
-	// kept for the calls that follow. A token fetched less than
-	// cache.RefreshWindow ago is served instead of asking again.
+	// kept for the calls that follow. A token that a forced refresh
+	// fetched less than cache.RefreshWindow ago is served instead of asking
+	// again.
 	fresh bool
 	// minValid is the life the token must have left (exec: 5 minutes). A
 	// cached token with less is refreshed; if that fails it is served, with
@@ -231,6 +232,12 @@ type tokenOptions struct {
 	// ago instead of asking again (token --refresh; protocol calls keep it
 	// to the debug log).
 	sayReused bool
+	// budget, when set and shorter than NXCRED_TIMEOUT, bounds this call's
+	// wait for the cache lock and its token request instead (goauth when no
+	// token was refused: the go command waits on it for every fetch).
+	budget time.Duration
+	// budgetVar names the setting budget came from, for messages.
+	budgetVar string
 }
 
 // token is the flow of every call: profile, host check, secret, then the
@@ -248,13 +255,17 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 	if err != nil {
 		return p, cache.Token{}, err
 	}
+	timeoutVar := "NXCRED_TIMEOUT"
+	if opts.budget > 0 && opts.budget < timeout {
+		timeout, timeoutVar = opts.budget, opts.budgetVar
+	}
 	slot := slotFor(p, secret)
 	ctx, cancel := context.WithTimeout(a.ctx, timeout)
 	defer cancel()
 	t := time.Now()
 	need := cache.Need{Refresh: opts.fresh, MinValid: opts.minValid}
 	res, err := store.Get(ctx, slot, need, func(ctx context.Context) (cache.Token, error) {
-		f, err := a.fetcher(p, secret, timeout)
+		f, err := a.fetcher(p, secret, timeout, timeoutVar)
 		if err != nil {
 			return cache.Token{}, err
 		}
@@ -282,7 +293,7 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 		a.warnf("could not refresh the token of %s (%v); using the cached one, valid for %s more", p.Label(), res.RefreshErr, left)
 	}
 	if res.RefreshSkipped && opts.fresh && opts.sayReused {
-		a.infof("the token of %s was fetched %s ago: serving it again rather than asking for another (nxcred asks at most once every %s)",
+		a.infof("the token of %s was refreshed %s ago: serving it again rather than asking for another (nxcred forces a refresh at most once every %s)",
 			p.Label(), a.now().Sub(res.Token.FetchedAt).Round(time.Second), cache.RefreshWindow)
 	}
 	if res.WriteErr != nil {

@@ -81,8 +81,10 @@ func (p *Profile) Label() string {
 
 // limits is the time a token request had, for timeout messages.
 type limits struct {
-	// timeout is NXCRED_TIMEOUT (or DefaultTimeout).
+	// timeout is NXCRED_TIMEOUT (or DefaultTimeout), or the setting name
+	// names.
 	timeout time.Duration
+	name    string
 	// budget is what was left of it when the request started.
 	budget time.Duration
 	// ctxErr is the request context's error after the attempt.
@@ -95,13 +97,13 @@ type limits struct {
 // takes a little of it too, which is not worth a mention.
 func (l limits) within() string {
 	if l.budget >= l.timeout/2 {
-		return fmt.Sprintf("within %s (NXCRED_TIMEOUT)", l.timeout)
+		return fmt.Sprintf("within %s (%s)", l.timeout, l.name)
 	}
 	b := l.budget.Round(100 * time.Millisecond)
 	if l.budget < time.Second {
 		b = max(l.budget, 0).Round(time.Millisecond)
 	}
-	return fmt.Sprintf("within the %s left of NXCRED_TIMEOUT (%s)", b, l.timeout)
+	return fmt.Sprintf("within the %s left of %s (%s)", b, l.name, l.timeout)
 }
 
 // cutBy reports whether err is the context's own error target, also when
@@ -165,10 +167,10 @@ func classify(p *Profile, secret string, err error, rec *recorder, lim limits) e
 		if rec.status != 0 {
 			// The status line came, the rest of the answer did not.
 			fe.Msg = fmt.Sprintf("token endpoint %s did not finish answering %s for %s (it answered %d, then the body stalled)", host, lim.within(), p.Label(), rec.status)
-			fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise NXCRED_TIMEOUT (now %s)", lim.timeout)
+			fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise %s (now %s)", lim.name, lim.timeout)
 		} else {
 			fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
-			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise NXCRED_TIMEOUT (now %s)", lim.timeout)
+			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise %s (now %s)", lim.name, lim.timeout)
 		}
 	case isProxy:
 		fe.Kind = KindNetwork

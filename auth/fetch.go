@@ -39,8 +39,11 @@ type Fetcher struct {
 	Client  *http.Client
 	// Timeout is the overall deadline; 0 is DefaultTimeout.
 	Timeout time.Duration
-	Now     func() time.Time
-	Log     *slog.Logger
+	// TimeoutVar names the setting Timeout came from, for messages; ""
+	// is NXCRED_TIMEOUT.
+	TimeoutVar string
+	Now        func() time.Time
+	Log        *slog.Logger
 	// Warn, when set, is told about a token nxcred will not cache because
 	// it lives no longer than cache.Margin; once per fetch.
 	Warn func(string)
@@ -74,7 +77,10 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 	}
 	// A caller's deadline may leave less than the timeout (the lock wait
 	// shares it): a timeout message says what the request really had.
-	lim := limits{timeout: timeout, budget: timeout}
+	lim := limits{timeout: timeout, budget: timeout, name: f.TimeoutVar}
+	if lim.name == "" {
+		lim.name = "NXCRED_TIMEOUT"
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		lim.budget = min(lim.budget, time.Until(dl))
 	}

@@ -59,9 +59,12 @@ func TestRefreshKeepsTokenOnFailure(t *testing.T) {
 	checkCached(t, s, fresh)
 }
 
-// TestRefreshWindow: whatever asks for it, a refresh of a token fetched less
-// than RefreshWindow ago serves that token; the count of token requests over
-// a burst of forced refreshes is one per window. The clock is the Store's.
+// TestRefreshWindow: the first forced refresh after an ordinary fetch asks
+// (the token may have been refused for a reason a new one fixes); then,
+// whatever asks for it, a forced refresh within RefreshWindow of that one
+// serves its token: one forced request per window. The clock is the
+// Store's, and another Store on the same folder (another process) sees the
+// forced fetch in the file.
 func TestRefreshWindow(t *testing.T) {
 	t.Parallel()
 	s, clk := newStore(t)
@@ -73,38 +76,49 @@ func TestRefreshWindow(t *testing.T) {
 		mu.Unlock()
 		return tokenAt("tok", clk.Now(), 15*time.Minute), nil
 	}
-	forced := func(at time.Duration) cache.Result {
+	forced := func(st *cache.Store, at time.Duration) cache.Result {
 		t.Helper()
 		clk.set(t0.Add(at))
-		res, err := s.Get(t.Context(), testSlot, cache.Need{Refresh: true}, fetch)
+		res, err := st.Get(t.Context(), testSlot, cache.Need{Refresh: true}, fetch)
 		if err != nil {
 			t.Fatalf("Get(Refresh) at t0+%s: %v", at, err)
 		}
 		return res
 	}
 	mustPut(t, s, testSlot, tokenAt("tok", t0, 15*time.Minute))
+	if res := forced(s, time.Second); res.Source != cache.Fetched || !res.Token.Forced {
+		t.Fatalf("Get(Refresh) of an ordinary token fetched 1s ago = %s forced=%v; want Fetched, forced", srcName(res.Source), res.Token.Forced)
+	}
+	start := time.Second // the window starts at the forced fetch
 	for _, at := range []time.Duration{0, time.Second, 10 * time.Second, cache.RefreshWindow - time.Nanosecond} {
-		if res := forced(at); !res.RefreshSkipped || res.Source != cache.FromCache {
-			t.Errorf("Get(Refresh) at t0+%s = %s, skipped %v; want the cached token, refresh skipped", at, srcName(res.Source), res.RefreshSkipped)
-		}
-	}
-	if n != 0 {
-		t.Fatalf("forced refreshes inside the window made %d token requests, want 0", n)
-	}
-	if res := forced(cache.RefreshWindow); res.Source != cache.Fetched || res.RefreshSkipped {
-		t.Errorf("Get(Refresh) at t0+window = %s, skipped %v; want Fetched", srcName(res.Source), res.RefreshSkipped)
-	}
-	// Another process (another Store on the same folder) sees the new
-	// token's fetch time in the file.
-	other := &cache.Store{Dir: s.Dir, Now: clk.Now, LockWait: time.Second}
-	clk.set(t0.Add(cache.RefreshWindow + 20*time.Second))
-	for range 5 {
-		if _, err := other.Get(t.Context(), testSlot, cache.Need{Refresh: true}, fetch); err != nil {
-			t.Fatal(err)
+		if res := forced(s, start+at); !res.RefreshSkipped || res.Source != cache.FromCache {
+			t.Errorf("Get(Refresh) at window start+%s = %s, skipped %v; want the cached token, refresh skipped", at, srcName(res.Source), res.RefreshSkipped)
 		}
 	}
 	if n != 1 {
-		t.Errorf("token requests after 4 forced refreshes in the window, 1 after, 5 from another process in the next window = %d, want 1", n)
+		t.Fatalf("forced refreshes inside the window made %d token requests, want 1 (the one that opened it)", n)
+	}
+	if res := forced(s, start+cache.RefreshWindow); res.Source != cache.Fetched || res.RefreshSkipped {
+		t.Errorf("Get(Refresh) at window end = %s, skipped %v; want Fetched", srcName(res.Source), res.RefreshSkipped)
+	}
+	other := &cache.Store{Dir: s.Dir, Now: clk.Now, LockWait: time.Second}
+	for i := range 5 {
+		forced(other, start+cache.RefreshWindow+time.Duration(i)*time.Second)
+	}
+	if n != 2 {
+		t.Errorf("token requests: 1 opening the window, 4 inside, 1 at its end, 5 from another process in the next window = %d, want 2", n)
+	}
+	// An ordinary fetch does not open a window: the token is refreshed
+	// (MinValid) and the next forced refresh asks.
+	clk.set(t0.Add(start + cache.RefreshWindow + 14*time.Minute + 30*time.Second))
+	if _, err := s.Get(t.Context(), testSlot, cache.Need{}, fetch); err != nil {
+		t.Fatal(err)
+	}
+	if res := forced(s, start+cache.RefreshWindow+14*time.Minute+31*time.Second); res.Source != cache.Fetched {
+		t.Errorf("Get(Refresh) 1s after an ordinary fetch = %s, want Fetched", srcName(res.Source))
+	}
+	if n != 4 {
+		t.Errorf("token requests after an ordinary fetch and a forced refresh = %d, want 4", n)
 	}
 }
 
@@ -208,24 +222,32 @@ func TestRefuse(t *testing.T) {
 	}
 }
 
-// TestRefuseRecent: a client that erases in a loop gets, for RefreshWindow,
-// the token fetched moments ago, without a request.
+// TestRefuseRecent: a client that refuses a token gets a new one at once;
+// one that erases in a loop gets, for RefreshWindow, that new token, without
+// a further request.
 func TestRefuseRecent(t *testing.T) {
 	t.Parallel()
 	s, clk := newStore(t)
-	tok := tokenAt("just-fetched", t0, 15*time.Minute)
-	mustPut(t, s, testSlot, tok)
-	f := &fetcher{tok: tokenAt("new", t0, 15*time.Minute)}
-	for _, at := range []time.Duration{time.Second, 10 * time.Second, 29 * time.Second} {
+	mustPut(t, s, testSlot, tokenAt("just-fetched", t0, 15*time.Minute))
+	f := &fetcher{tok: tokenAt("new", t0.Add(time.Second), 15*time.Minute)}
+	clk.set(t0.Add(time.Second))
+	if err := s.Refuse("prod"); err != nil {
+		t.Fatal(err)
+	}
+	checkGet(t, s, f, cache.Fetched, f.tok, 1)
+	for _, at := range []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second} {
 		clk.set(t0.Add(at))
 		if err := s.Refuse("prod"); err != nil {
 			t.Fatal(err)
 		}
-		if res := checkGet(t, s, f, cache.FromCache, tok, 0); !res.RefreshSkipped {
+		if res := checkGet(t, s, f, cache.FromCache, f.tok, 0); !res.RefreshSkipped {
 			t.Errorf("Get() after Refuse at t0+%s: RefreshSkipped = false, want true", at)
 		}
 	}
-	clk.set(t0.Add(cache.RefreshWindow))
+	clk.set(t0.Add(time.Second + cache.RefreshWindow))
+	if err := s.Refuse("prod"); err != nil {
+		t.Fatal(err)
+	}
 	checkGet(t, s, f, cache.Fetched, f.tok, 1)
 }
 

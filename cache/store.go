@@ -46,8 +46,8 @@ type Need struct {
 	// user asked. The cached token is replaced only once a new one is in
 	// hand: when the request fails Get returns its error and the cached
 	// token stays, untouched, for the calls that follow. A token fetched
-	// less than RefreshWindow ago is served instead of asking again
-	// (Result.RefreshSkipped).
+	// by a forced refresh less than RefreshWindow ago is served instead of
+	// asking again (Result.RefreshSkipped).
 	Refresh bool
 	// MinValid is the life the token must have left, when that is more
 	// than Margin. A cached token with less is refreshed; if that fails it
@@ -60,10 +60,25 @@ func (n Need) satisfiedBy(t Token, now time.Time) bool {
 	return !n.Refresh && t.Fresh(now) && t.Expiry.Sub(now) > n.MinValid
 }
 
-// waitOver reports whether a caller waiting for the lock can serve t, just
-// written by the holder, instead of taking the lock in turn.
-func (n Need) waitOver(t Token, now time.Time) bool {
-	return n.satisfiedBy(t, now) || t.Recent(now)
+// settles reports whether t, the cached token at now, may be served to a
+// caller that began at began without a request, although satisfiedBy says
+// no: it is Fresh and was fetched after the caller began (by another
+// process, while this one waited: not the token it was asked to replace),
+// or it was fetched less than RefreshWindow ago and either that fetch was
+// itself forced (at most one forced refresh per window) or this call is
+// not forced (a MinValid the endpoint's tokens cannot meet). A refused
+// token is never served this way unless it came from a forced refresh.
+func (n Need) settles(t Token, now, began time.Time, refused bool) bool {
+	forced := n.Refresh || refused
+	switch {
+	case !t.Fresh(now):
+		return false
+	case t.FetchedAt.After(began) && !refused:
+		return true
+	case t.Recent(now):
+		return t.Forced || !forced
+	}
+	return false
 }
 
 // Source says where Get's token came from.
@@ -190,8 +205,9 @@ func (s *Store) log() *slog.Logger {
 // slot's lock, reads again (another process may have just fetched), and only
 // then fetches, so N parallel callers make one token request.
 //
-// A token that is due for a refresh but was fetched less than RefreshWindow
-// ago is served without a request, whatever made the refresh due. When the
+// A token that is due for a refresh but was itself fetched by a forced
+// refresh less than RefreshWindow ago is served without a request, whatever
+// made the refresh due. When the
 // request fails, a token that has not expired is served Stale, except to a
 // caller that asked for Need.Refresh: that caller gets the error, and the
 // cached token is kept for the others.
@@ -207,6 +223,7 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	if err := s.ensureDir(); err != nil {
 		return Result{}, err
 	}
+	began := s.now()
 	start := time.Now()
 	wait := s.LockWait
 	if wait <= 0 {
@@ -219,7 +236,8 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, func() bool {
 		t, ok := s.read(slot)
 		early = t
-		return ok && need.waitOver(t, s.now())
+		now := s.now()
+		return ok && (need.satisfiedBy(t, now) || need.settles(t, now, began, false))
 	})
 	if errors.Is(err, errDone) {
 		s.log().Debug("token written by another process while waiting", "profile", slot.Name, "took", time.Since(start))
@@ -245,8 +263,8 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	if have && !refused && need.satisfiedBy(cached, now) {
 		return Result{Token: cached, Source: FromCache}, nil
 	}
-	if have && cached.Recent(now) {
-		s.log().Debug("refresh skipped: the token was fetched moments ago", "profile", slot.Name, "fetched", now.Sub(cached.FetchedAt).Round(time.Millisecond), "refused", refused)
+	if have && need.settles(cached, now, began, refused) {
+		s.log().Debug("refresh skipped: the token was fetched moments ago or while waiting", "profile", slot.Name, "fetched", now.Sub(cached.FetchedAt).Round(time.Millisecond), "refused", refused)
 		return Result{Token: cached, Source: FromCache, RefreshSkipped: true}, nil
 	}
 	// fallBack serves the cached token when a refresh fails, to callers
@@ -283,6 +301,9 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	if s.Remember != nil {
 		s.forget(slot.Name)
 	}
+	// A refresh asked for, or one a client's refusal made due, starts the
+	// window in which further forced refreshes serve this token.
+	t.Forced = need.Refresh || refused
 	res := Result{Token: t, Source: Fetched}
 	if t.Cacheable() {
 		res.WriteErr = s.write(slot, t)
@@ -436,9 +457,10 @@ func (s *Store) Drop(name string) error {
 }
 
 // Remove deletes everything the cache holds for slot name: token, refused
-// token, lock, remembered failure and leftover temp files. Used by logout and login. It
-// takes the slot's lock first, so a fetch in flight finishes (and writes)
-// before the token is removed, not after.
+// token, lock, remembered failure, handed-token table and leftover temp
+// files. Used by logout and login. It takes the slot's lock first, so a
+// fetch in flight finishes (and writes) before the token is removed, not
+// after.
 func (s *Store) Remove(name string) error {
 	if err := s.Drop(name); err != nil {
 		return err
@@ -461,7 +483,7 @@ func (s *Store) Remove(name string) error {
 			return err
 		}
 	}
-	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name)) {
+	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name), s.handedPath(name)) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove %s: %w", p, err)
 		}

@@ -14,9 +14,13 @@ import "time"
 // the very instant they were told.
 const Margin = 60 * time.Second
 
-// RefreshWindow is how long after a token was fetched a refresh that was
-// asked for (a client refused the token, the user passed --refresh, exec
-// wants more life left) serves that token instead of asking again. Clients
+// RefreshWindow is how long after a forced refresh (a client refused the
+// token, or the user passed --refresh) a further forced refresh serves the
+// token that one fetched instead of asking again: at most one forced
+// refresh per profile in a window, whatever the protocol. The first forced
+// refresh after an ordinary fetch always asks: the token may have been
+// refused for a reason a new one fixes (revoked, a permission just
+// granted). Clients
 // that are refused retry within seconds: client-go re-runs its plugin at
 // once, the go command runs GOAUTH for each request of one command, git
 // erases then gets on its next run. A token issued moments ago that a server
@@ -36,6 +40,9 @@ type Token struct {
 	Expiry time.Time
 	// FetchedAt is when the token request started.
 	FetchedAt time.Time
+	// Forced says the token was fetched by a forced refresh (Need.Refresh,
+	// or a token a client refused), which starts a RefreshWindow.
+	Forced bool
 }
 
 // Fresh reports whether t may be served from the cache at now: more than
@@ -59,7 +66,7 @@ func (t Token) Cacheable() bool {
 }
 
 // Recent reports whether t is Fresh at now and was fetched less than
-// RefreshWindow ago: a refresh asked for now would not be worth a request.
+// RefreshWindow ago.
 func (t Token) Recent(now time.Time) bool {
 	return t.Fresh(now) && now.Sub(t.FetchedAt) < RefreshWindow
 }
