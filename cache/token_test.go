@@ -9,7 +9,7 @@ import (
 
 func TestMargin(t *testing.T) {
 	t.Parallel()
-	// DESIGN.md: serve the cached token while more than 60 s remain.
+	// docs/protocols.md §0.6: serve the cached token while more than 60 s remain.
 	if cache.Margin != 60*time.Second {
 		t.Errorf("Margin = %s, want 1m0s", cache.Margin)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // DockerUsername is the fixed, non-secret username nxcred answers with (never
-// "<token>", which docker treats as an identity token: PROTOCOLS.md §3.2,
+// "<token>", which docker treats as an identity token: docs/protocols.md §3.2,
 // docker/cli's native_store.go maps that username to IdentityToken and the
 // registry would try a refresh-token grant with the Nexthink token).
 const DockerUsername = "nxcred"

@@ -50,7 +50,7 @@ func TestDockerServerHost(t *testing.T) {
 }
 
 func TestDockerUsername(t *testing.T) {
-	// docker reads "<token>" as "Secret is an identity token" (PROTOCOLS.md §3.2).
+	// docker reads "<token>" as "Secret is an identity token" (docs/protocols.md §3.2).
 	if DockerUsername == "" || DockerUsername == "<token>" {
 		t.Errorf("DockerUsername = %q, want a fixed name other than \"<token>\"", DockerUsername)
 	}
