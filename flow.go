@@ -57,7 +57,7 @@ func (a *app) insideExecError() error {
 	if at, err := time.Parse(time.RFC3339, a.getenv("NEXTHINK_TOKEN_EXPIRES_AT")); err == nil {
 		hint += " (good until " + at.UTC().Format(time.RFC3339) + ")"
 	}
-	return &insideExecError{hint: hint + "; a profile from nxcred login still works here with --profile"}
+	return &insideExecError{hint: hint + "; a profile from nxcred login still works here with --profile (with the file keyring, only where a terminal can ask its password)"}
 }
 
 // namesConfigProfile reports whether ch names a profile of the config file
@@ -138,6 +138,13 @@ func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
 	a.log.Debug("secret read", "backend", ring.Backend, "took", time.Since(t))
 	if errors.Is(err, auth.ErrNoSecret) {
 		return "", &secretMissingError{p}
+	}
+	if err != nil && ring.Backend == "file" && a.insideExec() && a.getenv("NXCRED_KEYRING_PASSWORD") == "" {
+		// The password was not forgotten: exec kept it from its command.
+		return "", &hintError{
+			err:  fmt.Errorf("%w; this runs inside nxcred exec, which does not pass NXCRED_KEYRING_PASSWORD to the command it runs", err),
+			hint: "use $NEXTHINK_TOKEN, the token nxcred exec gave this command, or give this one command NXCRED_KEYRING_PASSWORD itself",
+		}
 	}
 	a.redact(s)
 	return s, err

@@ -63,3 +63,17 @@ func (f *fileRing) Set(it keyring.Item) error {
 	atomicfile.SweepHidden(path, fileTempAge)
 	return atomicfile.WriteHidden(path, []byte(token))
 }
+
+// Remove removes the item and every temp file a killed Set left beside it:
+// each is a whole encrypted copy of the secret, and logout must leave none.
+func (f *fileRing) Remove(key string) error {
+	err := f.Keyring.Remove(key)
+	if dir, derr := keyring.ExpandTilde(f.dir); derr == nil {
+		for _, p := range atomicfile.HiddenTempFiles(filepath.Join(dir, percent.Encode(key, "/"))) {
+			if rerr := os.Remove(p); rerr != nil && !os.IsNotExist(rerr) && err == nil {
+				err = rerr
+			}
+		}
+	}
+	return err
+}

@@ -86,6 +86,29 @@ func TestFileRingFormat(t *testing.T) {
 // TestFileRingSweepsTempFiles: a temp file left by a killed Set is removed
 // by a later Set once it is old, never an item, even one of a profile whose
 // name looks like a temp file; and no temp file is ever taken for an item.
+// TestFileRingRemoveTakesTempFiles: logout leaves no temp file of a killed
+// login behind, however fresh: each holds a whole encrypted copy of the
+// secret. Another item and its temp files stay.
+func TestFileRingRemoveTakesTempFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	k := fileKeyring(t, dir, "pw")
+	for _, name := range []string{"prod", "staging"} {
+		if err := k.Set(name, testSecret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{".nxcred%2Fprod.123.tmp", ".nxcred%2Fprod.456.tmp", ".nxcred%2Fstaging.789.tmp"} {
+		writeFile(t, filepath.Join(dir, p), "a copy of the item")
+	}
+	if removed, err := k.Remove("prod"); err != nil || !removed {
+		t.Fatalf("Remove(prod) = %v, %v; want true, nil", removed, err)
+	}
+	if got, want := dirNames(t, dir), []string{".nxcred%2Fstaging.789.tmp", "nxcred%2Fstaging"}; !slices.Equal(got, want) {
+		t.Errorf("keyring folder after Remove(prod) = %q, want %q", got, want)
+	}
+}
+
 func TestFileRingSweepsTempFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -91,6 +91,9 @@ func tempFiles(path, prefix string) []string {
 // was killed, so a folder cannot grow without bound.
 func Sweep(path string, age time.Duration) { sweep(path, "", age) }
 
+// HiddenTempFiles is TempFiles for the temp files of WriteHidden.
+func HiddenTempFiles(path string) []string { return tempFiles(path, ".") }
+
 // SweepHidden is Sweep for the temp files of WriteHidden.
 func SweepHidden(path string, age time.Duration) { sweep(path, ".", age) }
 
