@@ -17,6 +17,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/clilog"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // app is what every command shares: standard streams, the environment, the
@@ -36,25 +37,29 @@ type app struct {
 
 	verbose bool
 	log     *slog.Logger
-	logh    *clilog.Handler
 	logFile *os.File
 
 	cfg *auth.Config
 
-	// secrets are the client secret and tokens this call has seen; no
-	// message nxcred prints may contain them.
-	secrets []string
+	// secrets are the client secret, keyring password and tokens this call
+	// has seen: every message and log line is cleaned by them.
+	secrets *redact.Set
 }
+
+// clock is the wall clock of a call. Only the test binary replaces it, so
+// that scripts set the age of a cached token instead of sleeping.
+var clock = time.Now
 
 // run is the whole program: it returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	a := &app{
-		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now,
+		ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, now: clock,
 		configPath: filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", xdg.ConfigHome), "nxcred", "config.toml"),
 		cacheDir:   filepath.Join(xdgDir(getenv, "XDG_CACHE_HOME", xdg.CacheHome), "nxcred"),
 		keyringDir: filepath.Join(xdgDir(getenv, "XDG_DATA_HOME", xdg.DataHome), "nxcred", "keyring"),
+		secrets:    &redact.Set{},
 	}
-	a.log, _ = clilog.New(nil)
+	a.log = clilog.New(nil, nil)
 	defer a.closeLog()
 	defer func() {
 		// A bug must not print a stack with values in it, nor exit 2.
@@ -67,9 +72,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	argv := dispatch(args)
 	root := a.rootCommand(invokedCommand(argv))
 	root.SetArgs(argv)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -154,17 +156,18 @@ func (a *app) warnf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "nxcred: warning: %s\n", a.scrub(fmt.Sprintf(format, args...)))
 }
 
-// scrub removes every secret and token this call has seen from a message.
-// Errors are built never to hold them; this is the second line.
-func (a *app) scrub(s string) string {
-	for _, secret := range a.secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
+// scrub removes every secret and token this call has seen from a message,
+// by package redact's rule. Messages are built never to hold them; this is
+// the second line.
+func (a *app) scrub(s string) string { return a.secrets.Clean(s) }
 
 func (a *app) infof(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "nxcred: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "nxcred: %s\n", a.scrub(fmt.Sprintf(format, args...)))
+}
+
+// hintf says what to do next, when nothing failed.
+func (a *app) hintf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(fmt.Sprintf(format, args...)))
 }
 
 // setupLog turns on debug logging for --verbose or NXCRED_DEBUG=1, to
@@ -181,7 +184,7 @@ func (a *app) setupLog() error {
 		}
 		a.logFile, w = f, f
 	}
-	a.log, a.logh = clilog.New(w)
+	a.log = clilog.New(w, a.secrets)
 	return nil
 }
 
@@ -192,14 +195,7 @@ func (a *app) closeLog() {
 }
 
 // redact keeps s out of the debug log and out of every message.
-func (a *app) redact(s ...string) {
-	a.logh.Redact(s...)
-	for _, x := range s {
-		if len(x) >= 6 {
-			a.secrets = append(a.secrets, x)
-		}
-	}
-}
+func (a *app) redact(s ...string) { a.secrets.Add(s...) }
 
 func truthy(v string) bool {
 	b, err := strconv.ParseBool(v)
@@ -275,6 +271,13 @@ life remains.`,
 			return a.setupLog()
 		},
 	}
+	// Before the completion command is made: it keeps the writer it finds.
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	// SuggestionsFor, which noArgs uses, suggests nothing at 0.
+	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate("{{nxcredVersion}}")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log each step and its duration to stderr (never a secret or token)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, hint: "see: " + c.CommandPath() + " --help"}
@@ -301,7 +304,35 @@ life remains.`,
 	for _, c := range commands {
 		root.AddCommand(c.make())
 	}
+	completionCommand(root)
 	return root
+}
+
+// completionCommand makes cobra's completion command, and its one command
+// per shell, treat a shell they do not know, a missing one or an extra
+// argument as the usage errors they are (exit 2, listing the shells),
+// instead of printing help and exiting 0.
+func completionCommand(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sh := range c.Commands() {
+			shells = append(shells, sh.Name())
+			sh.Args = noArgs
+		}
+		list := strings.Join(shells, ", ")
+		hint := "see: " + c.CommandPath() + " --help"
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{err: fmt.Errorf("completion needs a shell: %s", list), hint: hint}
+			}
+			return &usageError{err: fmt.Errorf("unknown shell %q: completion knows %s", args[0], list), hint: hint}
+		}
+	}
 }
 
 // invokedCommand is the command args name: the first argument that is not one
@@ -320,13 +351,19 @@ func invokedCommand(args []string) string {
 	return ""
 }
 
-// noArgs rejects positional arguments as a usage error.
+// noArgs rejects positional arguments as a usage error; an unknown command
+// gets the nearest one as a suggestion (cobra's SuggestionsFor: a prefix, or
+// two edits away).
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
 	if cmd.HasSubCommands() {
-		return &usageError{err: fmt.Errorf("unknown command %q", args[0]), hint: "see: nxcred --help"}
+		hint := "see: nxcred --help"
+		if near := cmd.SuggestionsFor(args[0]); len(near) > 0 {
+			hint = fmt.Sprintf("did you mean %q? %s", near[0], hint)
+		}
+		return &usageError{err: fmt.Errorf("unknown command %q", args[0]), hint: hint}
 	}
 	return &usageError{err: fmt.Errorf("%s takes no arguments", cmd.CommandPath()), hint: "see: " + cmd.CommandPath() + " --help"}
 }

@@ -41,6 +41,6 @@ func (a *app) bazel() error {
 	if err != nil {
 		return err
 	}
-	c := credential(t)
+	c := a.credential(t)
 	return protocol.WriteBazelResponse(a.stdout, &c)
 }

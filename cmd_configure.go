@@ -15,6 +15,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -98,7 +99,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 		if err != nil {
 			return err
 		}
-		return protocol.WriteKubectlSetup(a.stdout, exe, p.Name)
+		return protocol.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
 	case "git":
 		hosts, err := routedHosts(p, "git")
 		if err != nil {
@@ -131,9 +132,13 @@ func (a *app) configure(client, profile string, apply bool) error {
 		}
 		scopes, skipped := protocol.BazelScopes(hosts)
 		if len(scopes) == 0 {
+			add := "add one: " + p.LoginCommandWithHost("HOST")
+			if p.FromEnv {
+				add = "add one to " + auth.EnvHosts
+			}
 			return &hintError{
 				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
-				hint: "add one with nxcred login --profile " + p.Name + " ... --host HOST",
+				hint: add,
 			}
 		}
 		a.warnOtherOwners(p, hosts, "Bazel")
@@ -173,7 +178,17 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 	if p.FromEnv {
 		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", auth.EnvInstance, auth.EnvRegion, auth.EnvHosts)}
 	}
-	return nil, &hintError{err: err, hint: fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)}
+	return nil, &hintError{err: err, hint: "add a host: " + p.LoginCommandWithHost("HOST")}
+}
+
+// addHostCommand is how to add a host to p: its login command with the
+// settings it has and one more --host, or NXCRED_HOSTS for the environment
+// profile.
+func addHostCommand(p *auth.Profile) string {
+	if p.FromEnv {
+		return "add HOST to " + auth.EnvHosts + " (comma-separated)"
+	}
+	return p.LoginCommand() + " --host HOST"
 }
 
 // checkOnPath warns when the helper name a client runs is not on PATH: the
@@ -259,11 +274,18 @@ func (a *app) applyGit(profile string, hosts []string) error {
 	}
 	for _, c := range protocol.GitSetupCommands(profile, hosts) {
 		cmd := exec.CommandContext(a.ctx, git, c[1:]...)
+		cmd.Env = childenv.Environ()
 		// git config prints nothing on success; anything it does print is
 		// for the user, and stdout is not the place for it here.
 		cmd.Stdout = a.stderr
 		cmd.Stderr = a.stderr
-		if err := cmd.Run(); err != nil {
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if c[2] == "--global" && c[3] == "--unset-all" && errors.As(err, &ee) && ee.ExitCode() == protocol.GitUnsetNothing {
+			// No earlier entries of nxcred's: nothing to remove.
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("%s failed: %w", protocol.ShellCommand(c), err)
 		}
 		a.infof("ran: %s", protocol.ShellCommand(c))

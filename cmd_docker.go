@@ -19,7 +19,7 @@ func (a *app) dockerCommand() *cobra.Command {
 		Long: `docker answers docker's credential-helper protocol. get prints
 {"ServerURL","Username","Secret"} with the token as Secret for a host of a
 profile, or "credentials not found in native keychain" for any other server;
-erase drops the cached token; store succeeds without storing; list lists the
+erase marks the cached token as refused (the next get fetches a new one); store succeeds without storing; list lists the
 profiles' hosts. Errors go to stdout with exit 1, as docker expects.
 See: nxcred configure docker`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -32,11 +32,10 @@ See: nxcred configure docker`,
 			credentials.Name = "docker-credential-nxcred"
 			credentials.Package = "github.com/nxcred/nxcred"
 			credentials.Version = version()
-			err := credentials.HandleCommand(&dockerHelper{a: a, profile: profile}, credentials.Action(args[0]), a.stdin, a.stdout)
+			err := credentials.HandleCommand(&dockerHelper{a: a, profile: profile}, credentials.Action(args[0]), protocol.DockerInput(a.stdin), a.stdout)
 			if err == nil {
 				return nil
 			}
-			// docker reads the failure from stdout (credentials.Serve).
 			// docker reads the failure from stdout (credentials.Serve); people
 			// read stderr. Both go through the same scrub as every message.
 			fmt.Fprintln(a.stdout, a.scrub(err.Error()))
@@ -74,13 +73,14 @@ func (h *dockerHelper) Get(serverURL string) (string, string, error) {
 // Add accepts docker login's store and keeps nothing: nxcred mints tokens.
 func (h *dockerHelper) Add(*credentials.Credentials) error { return nil }
 
-// Delete drops the cached token of the server's profile (docker logout).
+// Delete marks the cached token of the server's profile as refused (docker
+// logout): the next get asks for a new one.
 func (h *dockerHelper) Delete(serverURL string) error {
 	host, err := protocol.DockerServerHost(serverURL)
 	if err != nil {
 		return nil
 	}
-	return h.a.drop(auth.Choice{Flag: h.profile, Host: host})
+	return h.a.refuse(auth.Choice{Flag: h.profile, Host: host})
 }
 
 // List maps every profile host to the fixed username; docker calls it when

@@ -58,7 +58,7 @@ func (a *app) doctor(flag string) error {
 		EnvErr:      envErr,
 
 		Keyring: a.keyring,
-		Redact:  a.redact,
+		Secrets: a.secrets,
 
 		// No Log, Warn or LockWait: doctor only peeks at the cache.
 		Cache: &cache.Store{Dir: a.cacheDir, Now: a.now},
@@ -83,9 +83,11 @@ func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (
 	if err != nil {
 		return cache.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
 	}
-	f, err := a.fetcher(p, secret, timeout)
+	f, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 	if err != nil {
 		return cache.Token{}, err
 	}
+	// doctor reports a token too short-lived to cache on its own line.
+	f.Warn = nil
 	return f.Fetch(ctx)
 }

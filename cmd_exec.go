@@ -2,7 +2,7 @@ package main
 
 import (
 	"os"
-	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,11 +15,14 @@ func (a *app) execCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec [--profile P] [--] CMD [ARG]...",
 		Short: "Run a command with NEXTHINK_TOKEN and NEXTHINK_API_URL in its environment",
-		Long: `exec runs CMD with NEXTHINK_TOKEN (the token) and NEXTHINK_API_URL
+		Long: `exec runs CMD with NEXTHINK_TOKEN (the token), NEXTHINK_TOKEN_EXPIRES_AT
+(when to stop using it, RFC 3339 UTC) and NEXTHINK_API_URL
 (https://<instance>.api.<region>.nexthink.cloud) in its environment, and exits
-with its exit status. The token is never put in CMD's arguments, where ps would
-show it; NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD are removed from CMD's
-environment.`,
+with its exit status. The token has at least 5 minutes left: a cached token
+with less is refreshed first (if that fails, it is still handed over, with a
+warning, while it works). The token is never put in CMD's arguments, where ps
+would show it; NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD are removed
+from CMD's environment, and NXCRED_EXEC=1 is set in it.`,
 		Example: `  nxcred exec -- sh -c 'curl -H "Authorization: Bearer $NEXTHINK_TOKEN" "$NEXTHINK_API_URL/api/v1/act/remote-action"'
   nxcred exec --profile prod -- python3 report.py`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -35,30 +38,31 @@ environment.`,
 	return cmd
 }
 
+// execMinValid is the least life the token exec hands over has left, when
+// the endpoint can give one: a job started with a token in its last minute
+// would fail within that minute.
+const execMinValid = 5 * time.Minute
+
 func (a *app) exec(profile string, args []string) error {
-	p, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{})
+	env, err := a.execEnv(profile, os.Environ())
 	if err != nil {
 		return err
-	}
-	env := childEnv(busenv.ChildEnv(os.Environ()))
-	env = append(env, "NEXTHINK_TOKEN="+t.AccessToken)
-	if u := p.APIURL(); u != "" {
-		env = append(env, "NEXTHINK_API_URL="+u)
 	}
 	return a.runChild(args, env)
 }
 
-// childEnv drops the variables that hold secrets of nxcred's own, and any
-// NEXTHINK_* the caller had, so the child sees exactly one token.
-func childEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		switch strings.ToUpper(name) {
-		case "NXCRED_CLIENT_SECRET", "NXCRED_KEYRING_PASSWORD", "NEXTHINK_TOKEN", "NEXTHINK_API_URL":
-			continue
-		}
-		out = append(out, kv)
+// execEnv is the command's environment: environ scrubbed (childEnv), then
+// the token, its reported expiry, the API URL and the exec marker.
+func (a *app) execEnv(profile string, environ []string) ([]string, error) {
+	p, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{minValid: execMinValid})
+	if err != nil {
+		return nil, err
 	}
-	return out
+	c := a.credential(t)
+	env := childEnv(busenv.ChildEnv(environ))
+	env = append(env, "NEXTHINK_TOKEN="+c.Token, "NEXTHINK_TOKEN_EXPIRES_AT="+c.Expires.UTC().Format(time.RFC3339))
+	if u := p.APIURL(); u != "" {
+		env = append(env, "NEXTHINK_API_URL="+u)
+	}
+	return append(env, execMarker+"=1"), nil
 }

@@ -23,8 +23,9 @@ func (a *app) gitCommand() *cobra.Command {
 for a host of the chosen profile (capability authtype, git 2.46+) or a
 username/password pair whose password is the token, with password_expiry_utc
 either way; a host of no profile gets no output so git asks the next helper.
-erase for one of our hosts drops the cached token, so the next get fetches a new
-one; store and unknown verbs are ignored. See: nxcred configure git`,
+erase for one of our hosts marks the cached token as refused, so the next get
+fetches a new one (and falls back on the refused one if that fails); store and
+unknown verbs are ignored. See: nxcred configure git`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("git takes one verb: get, store or erase")
@@ -57,7 +58,7 @@ func (a *app) git(profile, verb string) error {
 	}
 	ch := auth.Choice{Flag: profile, Host: host}
 	if verb == "erase" {
-		return a.drop(ch)
+		return a.refuse(ch)
 	}
 	_, t, err := a.token(ch, tokenOptions{})
 	switch {
@@ -73,5 +74,5 @@ func (a *app) git(profile, verb string) error {
 		fmt.Fprintln(a.stdout, "quit=1")
 		return &exitError{code: 0}
 	}
-	return protocol.WriteGitCredential(a.stdout, req, gitUsername, credential(t))
+	return protocol.WriteGitCredential(a.stdout, req, gitUsername, a.credential(t))
 }

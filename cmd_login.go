@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,8 +19,14 @@ import (
 type loginFlags struct {
 	profile, instance, region, clientID, scope, tokenURL string
 	hosts                                                []string
-	secretStdin, noVerify, makeDefault                   bool
+	secretStdin, noVerify, makeDefault, reset            bool
+	// given holds the setting flags on the command line: the others are
+	// kept from the profile being replaced, unless --reset.
+	given map[string]bool
 }
+
+// settingFlags are login's flags that set a field of the profile.
+var settingFlags = []string{"instance", "region", "client-id", "scope", "token-url", "host"}
 
 func (a *app) loginCommand() *cobra.Command {
 	var f loginFlags
@@ -29,11 +36,23 @@ func (a *app) loginCommand() *cobra.Command {
 		Long: `login asks for the client secret on the terminal without echo (or reads it
 from stdin with --client-secret-stdin), checks it by fetching a token (skip with
 --no-verify), then stores the secret in the OS keyring, the profile in the
-config file, and the token in the cache. The first profile becomes the default.`,
+config file, and the token in the cache. The first profile becomes the default.
+
+Over an existing profile, the settings not given on the command line are kept
+(login says which): nxcred login --profile prod alone stores a new secret for
+prod as it is. --host replaces the list of extra hosts when given. --reset
+starts from a blank profile instead, which is how to drop extra hosts, a
+--token-url or a --scope: give only what the profile must keep.`,
 		Example: `  nxcred login --profile prod --instance acme --region eu --client-id 0oa1b2c3
   printf %s "$SECRET" | nxcred login --profile ci --instance acme --region eu --client-id 0oa1b2c3 --client-secret-stdin`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return a.login(f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.given = map[string]bool{}
+			for _, name := range settingFlags {
+				f.given[name] = cmd.Flags().Changed(name)
+			}
+			return a.login(f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.profile, "profile", "p", "default", "name of the profile to create or replace")
@@ -46,6 +65,7 @@ config file, and the token in the cache. The first profile becomes the default.`
 	fl.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of the terminal")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "store the secret without checking it against the token endpoint")
 	fl.BoolVar(&f.makeDefault, "default", false, "make this the default profile")
+	fl.BoolVar(&f.reset, "reset", false, "replace an existing profile whole: drop the settings not given (extra hosts, token URL, scope) instead of keeping them")
 	cmd.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(auth.Regions, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -55,36 +75,85 @@ var pastedAddress = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)(?:-login|\.api|\.data)?\.(us|eu|pac|meta)\.nexthink\.cloud/?$`)
 })
 
-func (a *app) loginProfile(f loginFlags) (*auth.Profile, error) {
-	// Instance and region make the token URL and the API host; with
-	// --token-url they may be left out (the profile then has only the
-	// hosts given with --host).
+// loginProfile builds the profile login stores: the flags given, and for
+// the others the settings of the profile it replaces (old, nil for a new
+// one), unless --reset. kept lists what was taken from old, as flags.
+func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, kept []string, err error) {
+	if m := pastedAddress().FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
+		return nil, nil, &usageError{err: fmt.Errorf("--instance %q is an address, not an instance name", f.instance), hint: fmt.Sprintf("use --instance %s --region %s", m[1], m[2])}
+	}
+	p = &auth.Profile{
+		Name: f.profile, Instance: f.instance, Region: f.region, ClientID: f.clientID,
+		Scope: f.scope, TokenURL: f.tokenURL, Hosts: f.hosts,
+	}
+	if old != nil && !f.reset {
+		for _, s := range []struct {
+			flag string
+			dst  *string
+			old  string
+		}{
+			{"instance", &p.Instance, old.Instance},
+			{"region", &p.Region, old.Region},
+			{"client-id", &p.ClientID, old.ClientID},
+			{"scope", &p.Scope, old.Scope},
+			{"token-url", &p.TokenURL, old.TokenURL},
+		} {
+			if !f.given[s.flag] && s.old != "" {
+				*s.dst = s.old
+				kept = append(kept, "--"+s.flag+" "+auth.ShellQuote(s.old))
+			}
+		}
+		if !f.given["host"] {
+			p.Hosts = slices.Clone(old.Hosts)
+			for _, h := range old.Hosts {
+				kept = append(kept, "--host "+h)
+			}
+		}
+	}
+	// Instance and region make the token URL and the API host; with a
+	// token URL they may be left out (the profile then has only the hosts
+	// given with --host).
 	var missing []string
-	for _, m := range []struct{ name, v string }{{"--instance", f.instance}, {"--region", f.region}, {"--client-id", f.clientID}} {
-		if m.v == "" && (m.name == "--client-id" || f.tokenURL == "") {
+	for _, m := range []struct{ name, v string }{{"--instance", p.Instance}, {"--region", p.Region}, {"--client-id", p.ClientID}} {
+		if m.v == "" && (m.name == "--client-id" || p.TokenURL == "") {
 			missing = append(missing, m.name)
 		}
 	}
 	if len(missing) > 0 {
-		return nil, &usageError{err: fmt.Errorf("login needs %s", strings.Join(missing, ", ")), hint: "see: nxcred login --help"}
-	}
-	if m := pastedAddress().FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
-		return nil, &usageError{err: fmt.Errorf("--instance %q is an address, not an instance name", f.instance), hint: fmt.Sprintf("use --instance %s --region %s", m[1], m[2])}
-	}
-	p := &auth.Profile{
-		Name: f.profile, Instance: f.instance, Region: f.region, ClientID: f.clientID,
-		Scope: f.scope, TokenURL: f.tokenURL, Hosts: f.hosts,
+		return nil, nil, &usageError{err: fmt.Errorf("login needs %s", strings.Join(missing, ", ")), hint: "see: nxcred login --help"}
 	}
 	if p.Scope == auth.DefaultScope {
 		p.Scope = ""
 	}
 	if err := p.Validate(); err != nil {
-		return nil, &usageError{err: err}
+		return nil, nil, &usageError{err: err}
 	}
-	return p, nil
+	return p, kept, nil
 }
 
-func (a *app) readClientSecret(f loginFlags) (string, error) {
+// droppedBy lists, as flags, the settings of old that --reset drops: those
+// p no longer has.
+func droppedBy(old, p *auth.Profile) []string {
+	var dropped []string
+	for _, s := range []struct{ flag, old, now string }{
+		{"instance", old.Instance, p.Instance},
+		{"region", old.Region, p.Region},
+		{"scope", old.Scope, p.Scope},
+		{"token-url", old.TokenURL, p.TokenURL},
+	} {
+		if s.old != "" && s.now == "" {
+			dropped = append(dropped, "--"+s.flag+" "+auth.ShellQuote(s.old))
+		}
+	}
+	for _, h := range old.Hosts {
+		if !slices.Contains(p.Hosts, h) {
+			dropped = append(dropped, "--host "+h)
+		}
+	}
+	return dropped
+}
+
+func (a *app) readClientSecret(f loginFlags, p *auth.Profile) (string, error) {
 	var secret string
 	if f.secretStdin {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 8<<10))
@@ -97,7 +166,7 @@ func (a *app) readClientSecret(f loginFlags) (string, error) {
 		if errors.Is(err, auth.ErrNoTerminal) {
 			return "", &usageError{
 				err:  errors.New("no terminal to read the client secret from"),
-				hint: "pipe it in: printf %s \"$SECRET\" | nxcred login ... --client-secret-stdin",
+				hint: "pipe it in: printf %s \"$SECRET\" | " + p.LoginCommand() + " --client-secret-stdin",
 			}
 		}
 		if err != nil {
@@ -118,19 +187,29 @@ func (a *app) readClientSecret(f loginFlags) (string, error) {
 // unreachable endpoint or a broken keyring leaves the keyring, the config
 // and the cache as they were.
 func (a *app) login(f loginFlags) error {
-	p, err := a.loginProfile(f)
-	if err != nil {
-		return err
-	}
 	cfg, err := a.config()
 	if err != nil {
 		return err
+	}
+	old := cfg.Profiles[f.profile]
+	p, kept, err := a.loginProfile(f, old)
+	if err != nil {
+		return err
+	}
+	// Said before the secret is asked for, so the user can stop there.
+	if len(kept) > 0 {
+		a.infof("profile %s keeps %s (not given; --reset drops what is not given)", p.Name, strings.Join(kept, ", "))
+	}
+	if old != nil && f.reset {
+		if dropped := droppedBy(old, p); len(dropped) > 0 {
+			a.infof("profile %s drops %s (--reset)", p.Name, strings.Join(dropped, ", "))
+		}
 	}
 	ring, err := a.keyring()
 	if err != nil {
 		return err
 	}
-	secret, err := a.readClientSecret(f)
+	secret, err := a.readClientSecret(f, p)
 	if err != nil {
 		return err
 	}
@@ -141,7 +220,7 @@ func (a *app) login(f loginFlags) error {
 	}
 	var tok cache.Token
 	if !f.noVerify {
-		fetcher, err := a.fetcher(p, secret, timeout)
+		fetcher, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 		if err != nil {
 			return err
 		}

@@ -71,8 +71,10 @@ func (a *app) profiles(asJSON bool) error {
 		return enc.Encode(list)
 	}
 	if len(list) == 0 {
+		// An empty list is an answer, not a mistake: exit 0.
 		a.infof("no profiles yet")
-		return &usageError{err: fmt.Errorf("no profiles"), hint: "run: nxcred login --profile NAME --instance INSTANCE --region REGION --client-id ID"}
+		a.hintf("create one: nxcred login --profile NAME --instance INSTANCE --region REGION --client-id ID (or set %s and %s)", auth.EnvClientID, auth.EnvClientSecret)
+		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tINSTANCE\tREGION\tCLIENT ID\tHOSTS")

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/auth"
-	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -25,21 +24,16 @@ func (a *app) tokenCommand() *cobra.Command {
 			if !slices.Contains(protocol.TokenFormats, format) {
 				return usagef("unknown --format %q: use %s", format, strings.Join(protocol.TokenFormats, ", "))
 			}
-			_, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{fresh: refresh})
+			_, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{fresh: refresh, sayReused: true})
 			if err != nil {
 				return err
 			}
-			return protocol.WriteToken(a.stdout, format, credential(t), a.now())
+			return protocol.WriteToken(a.stdout, format, a.credential(t), a.now())
 		},
 	}
 	a.profileFlag(cmd, &profile)
 	cmd.Flags().StringVarP(&format, "format", "f", "raw", "output: "+strings.Join(protocol.TokenFormats, ", "))
-	cmd.Flags().BoolVar(&refresh, "refresh", false, "fetch a new token even if the cached one is still good")
+	cmd.Flags().BoolVar(&refresh, "refresh", false, "fetch a new token even if the cached one is still good (unless another forced refresh fetched it in the last 30s); if that fails, the cached one is kept")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(protocol.TokenFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-// credential is what protocols report: the expiry minus the margin.
-func credential(t cache.Token) protocol.Credential {
-	return protocol.Credential{Token: t.AccessToken, TokenType: "Bearer", Expires: t.ReportedExpiry()}
 }

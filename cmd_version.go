@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -11,8 +12,21 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// buildVersion is set at link time by install.sh (-X main.buildVersion=...).
+// buildVersion is set at link time by install.sh and scripts/release.sh
+// (-X main.buildVersion=...).
 var buildVersion string
+
+// The root command's --version prints versionText too: cobra's own template
+// would print a shorter line than the version command, and a template
+// function is evaluated only when --version is given, so no call pays for it.
+func init() {
+	cobra.AddTemplateFunc("nxcredVersion", versionText)
+}
+
+// versionText is what `nxcred version` and `nxcred --version` print.
+func versionText() string {
+	return fmt.Sprintf("nxcred %s %s/%s %s\nkeyring backends: %s\n", version(), runtime.GOOS, runtime.GOARCH, runtime.Version(), strings.Join(builtInBackends(), ", "))
+}
 
 func version() string {
 	if buildVersion != "" {
@@ -30,8 +44,8 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the version and the keyring backends built in",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintf(a.stdout, "nxcred %s %s/%s %s\nkeyring backends: %s\n", version(), runtime.GOOS, runtime.GOARCH, runtime.Version(), strings.Join(builtInBackends(), ", "))
-			return nil
+			_, err := io.WriteString(a.stdout, versionText())
+			return err
 		},
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // TestNoDBusDaemonLeak proves that nxcred, run with DBUS_SESSION_BUS_ADDRESS
-// unset on a machine with dbus-launch, leaves no dbus-daemon behind
-// (LIBRARIES.md §1.4). A control run with internal/busenv switched off shows
+// unset on a machine with dbus-launch, leaves no dbus-daemon behind (the
+// keyring library's D-Bus client would run dbus-launch, whose daemon outlives
+// the process). A control run with internal/busenv switched off shows
 // that the leak is real here and that this test sees it.
 func TestNoDBusDaemonLeak(t *testing.T) {
 	if _, err := exec.LookPath("dbus-launch"); err != nil {
@@ -44,25 +45,27 @@ func TestNoDBusDaemonLeak(t *testing.T) {
 		}
 	}
 
-	before := dbusDaemons(t)
+	before := dbusDaemons(t, home)
 	for range 3 {
 		runNxcred()
 	}
-	if leaked := newPIDs(before, dbusDaemons(t)); len(leaked) > 0 {
+	if leaked := newPIDs(before, dbusDaemons(t, home)); len(leaked) > 0 {
 		killAll(leaked)
 		t.Fatalf("3 runs of nxcred left %d dbus-daemon processes behind, want 0", len(leaked))
 	}
 
 	runNxcred("NXCRED_TEST_BUSENV_OFF=1")
-	leaked := newPIDs(before, dbusDaemons(t))
+	leaked := newPIDs(before, dbusDaemons(t, home))
 	killAll(leaked)
 	if len(leaked) == 0 {
 		t.Fatal("control run without busenv left no dbus-daemon: this test cannot see the leak it guards against")
 	}
 }
 
-// dbusDaemons lists the pids of running dbus-daemon processes.
-func dbusDaemons(t *testing.T) []int {
+// dbusDaemons lists the pids of running dbus-daemon processes started with
+// HOME=home: the ones nxcred's runs here started, not those of other tests
+// or users on a shared machine.
+func dbusDaemons(t *testing.T, home string) []int {
 	t.Helper()
 	comms, err := filepath.Glob("/proc/[0-9]*/comm")
 	if err != nil {
@@ -72,6 +75,10 @@ func dbusDaemons(t *testing.T) []int {
 	for _, c := range comms {
 		b, err := os.ReadFile(c)
 		if err != nil || strings.TrimSpace(string(b)) != "dbus-daemon" {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join(filepath.Dir(c), "environ"))
+		if err != nil || !slices.Contains(strings.Split(string(env), "\x00"), "HOME="+home) {
 			continue
 		}
 		var pid int

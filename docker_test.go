@@ -2,8 +2,10 @@ package main
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker-credential-helpers/client"
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -61,7 +63,12 @@ func TestDockerClient(t *testing.T) {
 		t.Errorf("client.List = %v, %v; want the profile's host", list, err)
 	}
 
-	// docker logout: erase drops the cached token
+	// docker logout: erase marks the cached token refused, and the next get
+	// fetches a new one (the token is first made older than the 30 s in
+	// which a refused token is served again rather than asked for anew)
+	if err := retimeCachedToken(func(k string) string { return env[k] }, filepath.Join(p.home, "cache", "nxcred"), time.Minute, 14*time.Minute); err != nil {
+		t.Fatal(err)
+	}
 	if err := client.Erase(prog, "acme.api.eu.nexthink.cloud"); err != nil {
 		t.Fatalf("client.Erase error: %v", err)
 	}

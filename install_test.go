@@ -30,15 +30,6 @@ var installGoEnv = []string{
 // second run changes nothing, and that --uninstall removes exactly that.
 func TestInstallScript(t *testing.T) {
 	sh, goCmd := installTools(t)
-	out, err := exec.Command(goCmd, append([]string{"env", "-json"}, installGoEnv...)...).Output()
-	if err != nil {
-		t.Fatalf("go env: %v", err)
-	}
-	var goEnv map[string]string
-	if err := json.Unmarshal(out, &goEnv); err != nil {
-		t.Fatalf("go env -json: %v", err)
-	}
-
 	tmp := t.TempDir()
 	prefix := filepath.Join(tmp, "prefix")
 	home := filepath.Join(tmp, "home")
@@ -53,25 +44,7 @@ func TestInstallScript(t *testing.T) {
 	if err := os.WriteFile(sentinel, []byte("not nxcred's\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
-		"DBUS_SESSION_BUS_ADDRESS=disabled:",
-		"TMPDIR=" + tmpDir,
-		"SHELL=/bin/sh",
-	}
-	for _, k := range installGoEnv {
-		env = append(env, k+"="+goEnv[k])
-	}
-	// Proxies, and the C toolchain the macOS (cgo) build may need.
-	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "CC", "DEVELOPER_DIR", "SDKROOT"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
+	env := installEnv(t, goCmd, home, tmpDir)
 
 	start := time.Now()
 	stdout, stderr := runInstall(t, sh, tmp, env, 0, "--prefix", prefix)
@@ -125,6 +98,17 @@ func TestInstallScript(t *testing.T) {
 	}
 
 	manifest := filepath.Join(prefix, "share", "nxcred", "install-manifest")
+	// Under the default prefix this folder is nxcred's data folder, which
+	// holds the file keyring and is promised 0700.
+	checkPrivate := func(when string) {
+		t.Helper()
+		if fi, err := os.Stat(filepath.Dir(manifest)); err != nil {
+			t.Errorf("share/nxcred %s: %v", when, err)
+		} else if fi.Mode().Perm() != 0o700 {
+			t.Errorf("share/nxcred %s: mode %v, want 0700", when, fi.Mode().Perm())
+		}
+	}
+	checkPrivate("after install.sh")
 	want := append([]string{nxcred, filepath.Join(bin, "git-credential-nxcred"), filepath.Join(bin, "docker-credential-nxcred")}, completions...)
 	slices.Sort(want)
 	first, listed := readInstallManifest(t, manifest)
@@ -145,9 +129,14 @@ func TestInstallScript(t *testing.T) {
 		}
 	}
 
+	// An older install.sh made the folder 0755: the next run closes it.
+	if err := os.Chmod(filepath.Dir(manifest), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	start = time.Now()
 	runInstall(t, sh, tmp, env, 0, "--prefix", prefix)
 	t.Logf("second install: %v", time.Since(start).Round(time.Millisecond))
+	checkPrivate("after a second run over a 0755 one")
 	if second, _ := readInstallManifest(t, manifest); second != first {
 		t.Errorf("manifest after a second run:\n%s\nwant the first run's:\n%s", second, first)
 	}
@@ -182,7 +171,7 @@ func TestInstallScriptUsage(t *testing.T) {
 	if stdout, _ := runInstall(t, sh, tmp, env, 0, "--help"); !strings.HasPrefix(stdout, "usage: ./install.sh") {
 		t.Errorf("install.sh --help = %q, want the usage", stdout)
 	}
-	for _, args := range [][]string{{"--bogus"}, {"--prefix"}, {"--prefix="}} {
+	for _, args := range [][]string{{"--bogus"}, {"--prefix"}, {"--prefix="}, {"--archive"}, {"--archive", "no-such.tar.gz"}, {"--archive", "README.md"}} {
 		if _, stderr := runInstall(t, sh, tmp, env, 1, args...); !strings.HasPrefix(stderr, "install.sh: error: ") {
 			t.Errorf("install.sh %q stderr = %q, want an install.sh: error: line", args, stderr)
 		}
@@ -193,7 +182,7 @@ func TestInstallScriptUsage(t *testing.T) {
 	if err := os.Mkdir(noGo, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, tool := range []string{"dirname", "grep"} {
+	for _, tool := range []string{"dirname", "grep", "mktemp", "rm"} {
 		p, err := exec.LookPath(tool)
 		if err != nil {
 			t.Skipf("no %s on PATH", tool)
@@ -234,6 +223,41 @@ if ($errs) { exit 1 }`
 	}
 }
 
+// installEnv is the pinned environment install.sh and release.sh run with:
+// PATH, a fresh HOME and XDG folders, TMPDIR, the go command's settings read
+// from the real environment, proxies, and the C toolchain the macOS (cgo)
+// build may need.
+func installEnv(t *testing.T, goCmd, home, tmpDir string) []string {
+	t.Helper()
+	out, err := exec.Command(goCmd, append([]string{"env", "-json"}, installGoEnv...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	var goEnv map[string]string
+	if err := json.Unmarshal(out, &goEnv); err != nil {
+		t.Fatalf("go env -json: %v", err)
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"DBUS_SESSION_BUS_ADDRESS=disabled:",
+		"TMPDIR=" + tmpDir,
+		"SHELL=/bin/sh",
+	}
+	for _, k := range installGoEnv {
+		env = append(env, k+"="+goEnv[k])
+	}
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "CC", "DEVELOPER_DIR", "SDKROOT"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
 // installTools skips where install.sh cannot run and returns sh and go.
 func installTools(t *testing.T) (sh, goCmd string) {
 	t.Helper()
@@ -259,6 +283,13 @@ func runInstall(t *testing.T, sh, dir string, env []string, want int, args ...st
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runScript(t, sh, script, dir, env, want, args...)
+}
+
+// runScript runs `sh SCRIPT ARGS` from dir and fails the test unless it
+// exits with want.
+func runScript(t *testing.T, sh, script, dir string, env []string, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sh, append([]string{script}, args...)...)
@@ -266,7 +297,7 @@ func runInstall(t *testing.T, sh, dir string, env []string, want int, args ...st
 	cmd.Env = env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
-	err = cmd.Run()
+	err := cmd.Run()
 	got := 0
 	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 		got = ee.ExitCode()
@@ -330,4 +361,133 @@ func installedFiles(t *testing.T, root string) []string {
 	}
 	slices.Sort(files)
 	return files
+}
+
+// TestUninstallLeftovers sets up git, docker, kubectl, go and Bazel to run
+// nxcred, as nxcred configure does, beside settings of other tools, then
+// checks that install.sh --uninstall names each of nxcred's, that running
+// the commands it prints removes exactly those, and that it then finds none.
+func TestUninstallLeftovers(t *testing.T) {
+	sh, goCmd := installTools(t)
+	tmp := t.TempDir()
+	home := filepath.Join(tmp, "home")
+	tmpDir := filepath.Join(tmp, "tmp")
+	prefix := filepath.Join(tmp, "prefix")
+	for _, d := range []string{home, tmpDir, filepath.Join(home, ".docker"), filepath.Join(home, ".kube"), filepath.Join(home, ".config", "nxcred")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := installEnv(t, goCmd, home, tmpDir)
+	nxcred := filepath.Join(prefix, "bin", "nxcred")
+	const host = "acme.api.eu.nexthink.cloud"
+	have := func(name string) bool { _, err := exec.LookPath(name); return err == nil }
+
+	shell := func(script string) string {
+		t.Helper()
+		cmd := exec.Command(sh, "-c", script)
+		cmd.Env, cmd.Dir = env, tmp
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sh -c %q: %v\n%s", script, err, out)
+		}
+		return string(out)
+	}
+	var wantNamed []string // what --uninstall must report
+	if have("git") {
+		shell(`git config --global credential.helper store
+git config --global --replace-all credential.https://` + host + `.helper ''
+git config --global --add credential.https://` + host + `.helper 'nxcred --profile prod'
+git config --global --add credential.https://mixed.example.com.helper osxkeychain
+git config --global --add credential.https://mixed.example.com.helper 'nxcred --profile prod'`)
+		wantNamed = append(wantNamed, "credential.https://"+host+".helper", "credential.https://mixed.example.com.helper")
+	}
+	dockerConfig := filepath.Join(home, ".docker", "config.json")
+	writeFile(t, dockerConfig, `{"auths":{},"credsStore":"nxcred","credHelpers":{"`+host+`":"nxcred","gcr.io":"gcloud"}}`)
+	wantNamed = append(wantNamed, "credsStore in "+dockerConfig, `credHelpers["`+host+`"]`)
+	writeFile(t, filepath.Join(home, ".kube", "config"), `apiVersion: v1
+kind: Config
+clusters:
+- name: c1
+  cluster: {server: "https://127.0.0.1:6443"}
+contexts:
+- name: nexthink
+  context: {cluster: c1, user: nexthink-prod}
+- name: gke
+  context: {cluster: c1, user: other}
+users:
+- name: nexthink-prod
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: `+nxcred+`
+      args: [kubectl, --profile, prod]
+- name: other
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: gke-gcloud-auth-plugin
+`)
+	if have("kubectl") {
+		wantNamed = append(wantNamed, "user nexthink-prod runs "+nxcred, "context nexthink uses user nexthink-prod")
+	} else {
+		wantNamed = append(wantNamed, "line 18 of "+filepath.Join(home, ".kube", "config"))
+	}
+	shell(`go env -w 'GOAUTH=` + nxcred + ` goauth --profile prod;netrc'`)
+	wantNamed = append(wantNamed, "GOAUTH in ")
+	writeFile(t, filepath.Join(home, ".bazelrc"), "build --jobs=4\nbuild --credential_helper="+host+"="+nxcred+"\n")
+	wantNamed = append(wantNamed, ".bazelrc runs nxcred as a --credential_helper (line 2;")
+	wantNamed = append(wantNamed, "nxcred's own folder "+filepath.Join(home, ".config", "nxcred"))
+
+	_, stderr := runInstall(t, sh, tmp, env, 0, "--uninstall", "--prefix", prefix)
+	for _, w := range wantNamed {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("install.sh --uninstall does not name %q:\n%s", w, stderr)
+		}
+	}
+	for _, other := range []string{"store", "osxkeychain", "gcloud", "gke", "other", "netrc\n", "--jobs"} {
+		if strings.Contains(stderr, "- "+other) {
+			t.Errorf("install.sh --uninstall names another tool's setting %q:\n%s", other, stderr)
+		}
+	}
+	// Every command it printed, as the user would paste them.
+	var commands []string
+	for line := range strings.Lines(stderr) {
+		if c, ok := strings.CutPrefix(line, "    "); ok && !strings.HasPrefix(c, "edit ") {
+			commands = append(commands, c)
+		}
+	}
+	t.Logf("commands printed:\n%s", strings.Join(commands, ""))
+	shell(strings.Join(commands, ""))
+
+	if _, stderr := runInstall(t, sh, tmp, env, 0, "--uninstall", "--prefix", prefix); !strings.Contains(stderr, "nothing else names nxcred") {
+		t.Errorf("after running the printed commands, --uninstall still finds:\n%s", stderr)
+	}
+	// The other tools' settings are all still there.
+	if have("git") {
+		if got := shell("git config --global --get-regexp '^credential'"); got != "credential.helper store\ncredential.https://mixed.example.com.helper osxkeychain\n" {
+			t.Errorf("git credential settings after the cleanup:\n%s", got)
+		}
+	}
+	if b, err := os.ReadFile(dockerConfig); err != nil || strings.Contains(string(b), "nxcred") || !strings.Contains(string(b), `"gcr.io": "gcloud"`) {
+		t.Errorf("docker config.json after the cleanup (err %v):\n%s", err, b)
+	}
+	if have("kubectl") {
+		if got := shell(`kubectl config view -o jsonpath='{range .users[*]}{.name} {end}{range .contexts[*]}{.name} {end}'`); got != "other gke " {
+			t.Errorf("kubeconfig users and contexts after the cleanup: %q, want %q", got, "other gke ")
+		}
+	}
+	if got := shell("go env GOAUTH"); got != "netrc\n" {
+		t.Errorf("GOAUTH after the cleanup = %q, want netrc", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(home, ".bazelrc")); string(b) != "build --jobs=4\n" {
+		t.Errorf(".bazelrc after the cleanup = %q, want only the other line", b)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

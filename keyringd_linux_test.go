@@ -56,9 +56,9 @@ const keyringPassword = "keyring-test-pw"
 //	keyringd bus             the session bus alone: the first client D-Bus-activates gnome-keyring, which has no login keyring
 //	keyringd bus noservices  a session bus that activates nothing: no Secret Service at all
 //
-// Those that start gnome-keyring wait (at most 5 s) until the login
-// collection reports the state asked for, so a script never tests the wrong
-// state. Everything is stopped at the end of the script.
+// Those that start gnome-keyring wait (at most 30 s, a bound against a
+// hang only) until the login collection reports the state asked for, so a
+// script never tests the wrong state. Everything is stopped at the end of the script.
 func cmdKeyringd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! keyringd")
@@ -71,7 +71,8 @@ func cmdKeyringd(ts *testscript.TestScript, neg bool, args []string) {
 	case "start locked":
 		kd.start(ts, false)
 		// --unlock creates login.keyring; a daemon started without it
-		// finds that keyring locked (LIBRARIES.md §1.6).
+		// finds that keyring locked, as after a reboot with no desktop
+		// login.
 		kd.gnomeKeyring(ts, "--unlock")
 		kd.gnomeKeyring(ts, "--replace")
 	case "lock":
@@ -151,8 +152,8 @@ func (kd *keyringd) start(ts *testscript.TestScript, noServices bool) {
 		kd.env = append(kd.env, "DBUS_SESSION_BUS_ADDRESS="+addr)
 		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 		ts.Logf("keyringd: session bus at %s (pid %d)", addr, cmd.Process.Pid)
-	case <-time.After(5 * time.Second):
-		ts.Fatalf("dbus-daemon printed no address within 5s\n%s", kd.readLog())
+	case <-time.After(30 * time.Second):
+		ts.Fatalf("dbus-daemon printed no address within 30s\n%s", kd.readLog())
 	}
 }
 
@@ -168,7 +169,7 @@ func (kd *keyringd) gnomeKeyring(ts *testscript.TestScript, args ...string) {
 	logf, err := os.OpenFile(kd.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	ts.Check(err)
 	defer logf.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	args = append(args, "--components=secrets")
 	cmd := exec.CommandContext(ctx, "gnome-keyring-daemon", args...)
@@ -191,10 +192,10 @@ func (kd *keyringd) gnomeKeyring(ts *testscript.TestScript, args ...string) {
 }
 
 // waitLocked polls the login collection's Locked property until it is want,
-// for at most 5 s.
+// for at most 30 s.
 func (kd *keyringd) waitLocked(ts *testscript.TestScript, want bool) {
 	wantText := "boolean " + strconv.FormatBool(want)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		cmd := exec.Command("dbus-send", "--session", "--print-reply", "--reply-timeout=2000",
 			"--dest=org.freedesktop.secrets", "/org/freedesktop/secrets/collection/login",
@@ -205,7 +206,7 @@ func (kd *keyringd) waitLocked(ts *testscript.TestScript, want bool) {
 			return
 		}
 		if time.Now().After(deadline) {
-			ts.Fatalf("the login collection's Locked is not %v after 5s: %v %s\n%s", want, err, bytes.TrimSpace(out), kd.readLog())
+			ts.Fatalf("the login collection's Locked is not %v after 30s: %v %s\n%s", want, err, bytes.TrimSpace(out), kd.readLog())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -18,10 +19,31 @@ var update = flag.Bool("update", false, "rewrite the cmp golden sections of test
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"nxcred":                   main,
-		"git-credential-nxcred":    main,
-		"docker-credential-nxcred": main,
+		"nxcred":                   testMain,
+		"git-credential-nxcred":    testMain,
+		"docker-credential-nxcred": testMain,
 	})
+}
+
+// testOnlyNow names the variable a script or process test sets to fix the
+// clock of the nxcred calls it runs: env TESTONLY_NOW=2031-05-06T07:08:09Z.
+// Only this test binary reads it; nxcred itself never does, so no user
+// setting changes the clock.
+const testOnlyNow = "TESTONLY_NOW"
+
+// testMain is nxcred as the scripts run it: main, on the clock TESTONLY_NOW
+// fixes, if set. A script then says how old a cached token is instead of
+// sleeping and hoping the machine keeps up.
+func testMain() {
+	if v := os.Getenv(testOnlyNow); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s=%q: %v\n", testOnlyNow, v, err)
+			os.Exit(2)
+		}
+		clock = func() time.Time { return t }
+	}
+	main()
 }
 
 // TestScripts runs testdata/script/*.txtar: the real binary against the fake
@@ -62,7 +84,8 @@ func scriptCondition(cond string) (bool, error) {
 
 // setupScript pins every folder nxcred could write to under $WORK and gives
 // the keyring library a bus address it cannot dial, so no script touches the
-// machine's real home, keyring or D-Bus (LIBRARIES.md §1.4, §3.2).
+// machine's real home, keyring or D-Bus, and none starts a bus daemon
+// through dbus-launch that would outlive it.
 func setupScript(e *testscript.Env) error {
 	skipUnderWine(e)
 	home := filepath.Join(e.WorkDir, "home")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -20,12 +21,17 @@ type apiServerKey struct{}
 type scriptAPIServer struct {
 	srv      *httptest.Server
 	ok, deny atomic.Int64
+	// revoked counts the issued tokens the server refuses: the first
+	// revoked ones, as if Nexthink had withdrawn them.
+	revoked atomic.Int64
 }
 
 // cmdAPIServer drives it:
 //
 //	apiserver start                         start; sets APISERVER_HOST (127.0.0.1:port)
-//	apiserver kubeconfig FILE APIVERSION CLUSTERINFO   write a kubeconfig whose user execs nxcred kubectl
+//	apiserver kubeconfig FILE APIVERSION CLUSTERINFO [ARG...]
+//	                                        write a kubeconfig whose user execs nxcred kubectl [ARG...]
+//	apiserver revoke                        refuse every token issued so far (a refused cached token)
 //	apiserver refused N                     exactly N requests were refused (kubectl's own
 //	                                        discovery cache makes the accepted count vary)
 func cmdAPIServer(ts *testscript.TestScript, neg bool, args []string) {
@@ -34,9 +40,13 @@ func cmdAPIServer(ts *testscript.TestScript, neg bool, args []string) {
 	case "start":
 		tokens := server(ts)
 		as.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// What kube-apiserver sends on every response (its
+			// WithCacheControl filter): without it, kubectl's disk cache of
+			// /version would replay a 401 to later runs.
+			w.Header().Set("Cache-Control", "no-cache, private")
 			got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			issued := tokens.Issued()
-			if !found || len(issued) == 0 || got != issued[len(issued)-1] {
+			if !found || len(issued) <= int(as.revoked.Load()) || got != issued[len(issued)-1] {
 				as.deny.Add(1)
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusUnauthorized)
@@ -71,11 +81,13 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/%s
       command: nxcred
-      args: [kubectl]
+      args: [kubectl%s]
       interactiveMode: Never
       provideClusterInfo: %s
-`, as.srv.URL, base64.StdEncoding.EncodeToString(ca), arg(ts, args, 2), arg(ts, args, 3))
+`, as.srv.URL, base64.StdEncoding.EncodeToString(ca), arg(ts, args, 2), extraArgs(args[4:]), arg(ts, args, 3))
 		ts.Check(os.WriteFile(ts.MkAbs(arg(ts, args, 1)), []byte(cfg), 0o600))
+	case "revoke":
+		as.revoked.Store(int64(len(server(ts).Issued())))
 	case "refused":
 		want := atoi(ts, args, 1)
 		if got := int(as.deny.Load()); (got == want) == neg {
@@ -84,4 +96,14 @@ users:
 	default:
 		ts.Fatalf("unknown apiserver command %q", args[0])
 	}
+}
+
+// extraArgs renders plugin arguments after "kubectl" in a YAML flow list.
+func extraArgs(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteString(", ")
+		b.WriteString(strconv.Quote(a))
+	}
+	return b.String()
 }

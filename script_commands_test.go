@@ -187,6 +187,8 @@ func atoi(ts *testscript.TestScript, args []string, i int) int {
 }
 
 // cmdSleep waits: sleep 2s. At most 10 s, so no script can stall the suite.
+// No verdict may depend on it: to make a cached token or a remembered
+// failure older, set the clock with env TESTONLY_NOW instead (testMain).
 func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(arg(ts, args, 0))
 	ts.Check(err)

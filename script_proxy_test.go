@@ -21,12 +21,19 @@ type proxyKey struct{}
 type scriptProxy struct {
 	srv      *httptest.Server
 	connects atomic.Int64
+	mark     int64
 }
 
 // cmdProxy drives it:
 //
 //	proxy start        start; sets HTTPS_PROXY and TOKEN_URL_VIA_NAME
-//	proxy connects N   exactly N tunnels were opened
+//	proxy connects N   exactly N tunnels were opened since the last mark
+//	proxy used         at least one tunnel was opened since the last mark
+//	proxy mark         count from now on
+//
+// "used" is what a script asserts after a token request: one request opens
+// one tunnel, but a first attempt that the loaded machine slows past the
+// transport's own timeouts is retried through a second one.
 func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	p := ts.Value(proxyKey{}).(*scriptProxy)
 	switch arg(ts, args, 0) {
@@ -63,9 +70,15 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("TOKEN_URL_VIA_NAME", strings.Replace(server(ts).TokenURL(), "127.0.0.1", "example.com", 1))
 	case "connects":
 		want := atoi(ts, args, 1)
-		if got := int(p.connects.Load()); (got == want) == neg {
+		if got := int(p.connects.Load() - p.mark); (got == want) == neg {
 			ts.Fatalf("proxy tunnels: got %d, want %d", got, want)
 		}
+	case "used":
+		if got := p.connects.Load() - p.mark; (got > 0) == neg {
+			ts.Fatalf("proxy tunnels since the mark: got %d, want at least 1", got)
+		}
+	case "mark":
+		p.mark = p.connects.Load()
 	default:
 		ts.Fatalf("unknown proxy command %q", args[0])
 	}

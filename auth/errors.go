@@ -9,15 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/nxcred/nxcred/internal/neterr"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // Kind sorts token request failures.
@@ -64,26 +63,6 @@ func (p *Profile) endpointHost() string {
 	return u.Host
 }
 
-// LoginCommand is the nxcred login command that stores a new secret for p
-// with its current settings.
-func (p *Profile) LoginCommand() string {
-	cmd := "nxcred login --profile " + p.Name
-	if p.Instance != "" {
-		cmd += " --instance " + p.Instance + " --region " + p.Region
-	}
-	cmd += " --client-id " + p.ClientID
-	if p.TokenURL != "" {
-		cmd += " --token-url " + p.TokenURL
-	}
-	if p.Scope != "" {
-		cmd += " --scope " + p.Scope
-	}
-	for _, h := range p.Hosts {
-		cmd += " --host " + h
-	}
-	return cmd
-}
-
 // loginHint says how to store a new secret for p.
 func (p *Profile) loginHint() string {
 	if p.FromEnv {
@@ -101,7 +80,41 @@ func (p *Profile) Label() string {
 	return "profile " + p.Name
 }
 
-func classify(p *Profile, secret string, err error, rec *recorder, timeout time.Duration) error {
+// limits is the time a token request had, for timeout messages.
+type limits struct {
+	// timeout is NXCRED_TIMEOUT (or DefaultTimeout), or the setting name
+	// names.
+	timeout time.Duration
+	name    string
+	// budget is what was left of it when the request started.
+	budget time.Duration
+	// ctxErr is the request context's error after the attempt.
+	ctxErr error
+}
+
+// within says how long the endpoint had: "within 8s (NXCRED_TIMEOUT)", or
+// "within the 1.2s left of NXCRED_TIMEOUT (8s)" when most of it went before
+// the request (waiting for another process's fetch). Setting up a request
+// takes a little of it too, which is not worth a mention.
+func (l limits) within() string {
+	if l.budget >= l.timeout/2 {
+		return fmt.Sprintf("within %s (%s)", l.timeout, l.name)
+	}
+	b := l.budget.Round(100 * time.Millisecond)
+	if l.budget < time.Second {
+		b = max(l.budget, 0).Round(time.Millisecond)
+	}
+	return fmt.Sprintf("within the %s left of %s (%s)", b, l.name, l.timeout)
+}
+
+// cutBy reports whether err is the context's own error target, also when
+// x/oauth2 flattened it into text (it formats a failed body read with %v).
+// A connection refused just before the deadline is still a refusal.
+func cutBy(err, ctxErr, target error) bool {
+	return errors.Is(err, target) || (errors.Is(ctxErr, target) && strings.Contains(err.Error(), target.Error()))
+}
+
+func classify(p *Profile, secret string, err error, rec *recorder, lim limits) error {
 	host := p.endpointHost()
 	fe := &FetchError{Profile: p, Err: err, Status: rec.status}
 	var re *oauth2.RetrieveError
@@ -112,13 +125,18 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 	var invalidCert x509.CertificateInvalidError
 	var recordErr tls.RecordHeaderError
 	var netErr net.Error
+	isProxy, proxyRetryable := proxyFailure(err)
+	proxy := proxyFor(rec.base, p.Endpoint())
+	if isProxy && proxy == "" {
+		proxy = "the proxy"
+	}
 	switch {
 	case errors.As(err, &re):
 		fe.Code = re.ErrorCode
 		if re.Response != nil {
 			fe.Status = re.Response.StatusCode
 		}
-		classifyHTTP(fe, p, host, re, excerpt(re.Body, secret))
+		classifyHTTP(fe, p, host, re, secret)
 	case strings.Contains(err.Error(), "server response missing access_token"),
 		strings.Contains(err.Error(), "cannot parse json"):
 		fe.Kind = KindBadResponse
@@ -134,10 +152,10 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		case strings.Contains(ct, "json"), strings.Contains(ct, "x-www-form-urlencoded"):
 			fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
 		default:
-			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, printable(ct), excerpt(rec.head.Bytes(), secret))
+			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, fromServer(ct, secret), excerpt(rec.head.Bytes(), secret))
 		}
 		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
-	case errors.Is(err, context.Canceled):
+	case cutBy(err, lim.ctxErr, context.Canceled):
 		fe.Kind = KindCanceled
 		fe.Msg = fmt.Sprintf("token request to %s interrupted", host)
 		fe.HintText = ""
@@ -145,10 +163,21 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 		fe.Kind = KindHTTP
 		fe.Msg = fmt.Sprintf("token endpoint %s answered with a redirect (%s); nxcred does not follow redirects with credentials", host, redirectTarget(err))
 		fe.HintText = "set the final address with --token-url, or check the instance and region"
-	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+	case cutBy(err, lim.ctxErr, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		fe.Kind = KindTimeout
-		fe.Msg = fmt.Sprintf("token request to %s timed out after %s", host, timeout)
-		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or allow longer with NXCRED_TIMEOUT"
+		if rec.status != 0 {
+			// The status line came, the rest of the answer did not.
+			fe.Msg = fmt.Sprintf("token endpoint %s did not finish answering %s for %s (it answered %d, then the body stalled)", host, lim.within(), p.Label(), rec.status)
+			fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise %s (now %s)", lim.name, lim.timeout)
+		} else {
+			fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
+			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise %s (now %s)", lim.name, lim.timeout)
+		}
+	case isProxy:
+		fe.Kind = KindNetwork
+		fe.Retryable = proxyRetryable
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, ProxyReason(err))
+		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY); nxcred doctor checks them one by one"
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
 		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
@@ -165,20 +194,24 @@ func classify(p *Profile, secret string, err error, rec *recorder, timeout time.
 	default:
 		fe.Kind = KindNetwork
 		fe.Retryable = true
-		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, netReason(err))
+		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s: %s", host, printable(netReason(err)))
+		if proxy != "" {
+			// Not a failure to reach the proxy: net's words name the
+			// endpoint, or quote the proxy's answer to CONNECT.
+			fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, printable(netReason(err)))
+		}
 		fe.HintText = "check the network and proxy settings (HTTPS_PROXY, NO_PROXY)"
 	}
-	fe.Msg = redact(fe.Msg, secret)
+	// The second line: the message is built never to hold the secret.
+	fe.Msg = redact.Clean(fe.Msg, secret)
 	return fe
 }
 
-func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, body string) {
-	// The server's words go to the user's terminal: fold control
-	// characters so a body cannot forge lines or send escapes.
-	re.ErrorCode = truncate(printable(re.ErrorCode), 64)
-	desc := re.ErrorCode
+func classifyHTTP(fe *FetchError, p *Profile, host string, re *oauth2.RetrieveError, secret string) {
+	body := excerpt(re.Body, secret)
+	desc := errorCode(re.ErrorCode, secret)
 	if re.ErrorDescription != "" {
-		desc += ": " + truncate(printable(re.ErrorDescription), excerptLen)
+		desc += ": " + truncate(fromServer(re.ErrorDescription, secret), excerptLen)
 	}
 	switch {
 	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
@@ -267,28 +300,6 @@ func redirectTarget(err error) string {
 	return "elsewhere"
 }
 
-// excerpt renders the start of a response body for an error message: the
-// secret removed first (from the whole captured body, so no cut can leave a
-// piece of it), then control characters folded, then cut and quoted.
-func excerpt(body []byte, secret string) string {
-	s := printable(redact(string(body), secret))
-	if s == "" {
-		return "(empty body)"
-	}
-	return strconv.Quote(truncate(s, excerptLen))
-}
-
-// printable folds control characters and runs of white space to one space.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // jsonReason is x/oauth2's parse error without anything it quoted.
 func jsonReason(err error) string {
 	msg := err.Error()
@@ -299,20 +310,4 @@ func jsonReason(err error) string {
 		msg = msg[:i]
 	}
 	return truncate(printable(msg), 120)
-}
-
-// authHeaderValue matches credentials after an authorization scheme, as a
-// proxy page echoing the request would show them.
-var authHeaderValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\b(basic|bearer)(\s+)[A-Za-z0-9._~+/=-]{6,}`) })
-
-// redact removes the secret from s, whole and percent-encoded as it travels
-// in the Basic header, and any Basic or Bearer credential.
-func redact(s, secret string) string {
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-		if q := url.QueryEscape(secret); q != secret {
-			s = strings.ReplaceAll(s, q, "[redacted]")
-		}
-	}
-	return authHeaderValue().ReplaceAllString(s, "$1$2[redacted]")
 }

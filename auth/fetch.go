@@ -21,6 +21,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // DefaultTimeout bounds a whole token request, retries included. It stays
@@ -38,8 +39,14 @@ type Fetcher struct {
 	Client  *http.Client
 	// Timeout is the overall deadline; 0 is DefaultTimeout.
 	Timeout time.Duration
-	Now     func() time.Time
-	Log     *slog.Logger
+	// TimeoutVar names the setting Timeout came from, for messages; ""
+	// is NXCRED_TIMEOUT.
+	TimeoutVar string
+	Now        func() time.Time
+	Log        *slog.Logger
+	// Warn, when set, is told about a token nxcred will not cache because
+	// it lives no longer than cache.Margin; once per fetch.
+	Warn func(string)
 	// sleep waits between attempts; tests replace it.
 	sleep func(context.Context, time.Duration) error
 }
@@ -68,17 +75,34 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	// A caller's deadline may leave less than the timeout (the lock wait
+	// shares it): a timeout message says what the request really had.
+	lim := limits{timeout: timeout, budget: timeout, name: f.TimeoutVar}
+	if lim.name == "" {
+		lim.name = "NXCRED_TIMEOUT"
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		lim.budget = min(lim.budget, time.Until(dl))
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var retried error // the failure the current attempt retries
 	for attempt := 1; ; attempt++ {
-		t, err := f.fetchOnce(ctx, timeout)
+		t, err := f.fetchOnce(ctx, lim)
 		if err == nil {
 			return t, nil
 		}
 		var fe *FetchError
+		if retried != nil && errors.As(err, &fe) && fe.Kind == KindTimeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The deadline ran out during a retry: the endpoint's own
+			// failure says more than "timed out", and does not depend on
+			// how far the last attempt got.
+			return cache.Token{}, retried
+		}
 		if !errors.As(err, &fe) || !fe.Retryable {
 			return cache.Token{}, err
 		}
+		retried = err
 		wait := backoff(attempt)
 		if fe.RetryAfter > 0 {
 			wait = fe.RetryAfter
@@ -117,7 +141,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (f *Fetcher) fetchOnce(ctx context.Context, timeout time.Duration) (cache.Token, error) {
+func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error) {
 	p := f.Profile
 	cc := clientcredentials.Config{
 		ClientID:     p.ClientID,
@@ -149,7 +173,10 @@ func (f *Fetcher) fetchOnce(ctx context.Context, timeout time.Duration) (cache.T
 	tok, err := cc.Token(ctx)
 	f.log().Debug("token request", "url", p.Endpoint(), "status", rec.status, "took", time.Since(t0).Round(time.Microsecond))
 	if err != nil {
-		return cache.Token{}, classify(p, f.Secret, err, rec, timeout)
+		// x/oauth2 loses the cause of a failed body read (it formats it
+		// with %v), so the context says whether time ran out.
+		lim.ctxErr = ctx.Err()
+		return cache.Token{}, classify(p, f.Secret, err, rec, lim)
 	}
 	return f.check(tok, start, rec)
 }
@@ -163,14 +190,18 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 			HintText: "the token endpoint is not behaving like Nexthink's; check the token URL (" + f.Profile.Endpoint() + ") and any proxy"}
 	}
 	if !strings.EqualFold(tok.TokenType, "bearer") {
-		return cache.Token{}, bad(fmt.Sprintf("returned token_type %q, not Bearer", truncate(tok.TokenType, 32)))
+		return cache.Token{}, bad(fmt.Sprintf("returned token_type %s, not Bearer", quoteFromServer(truncate(tok.TokenType, 32), f.Secret)))
 	}
 	if len(tok.AccessToken) > 16<<10 || !b64token().MatchString(tok.AccessToken) {
 		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
 	}
 	t := cache.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
-	lifetime, known, err := expiresIn(tok.Extra("expires_in"))
+	raw := tok.Extra("expires_in")
+	lifetime, known, err := expiresIn(raw)
 	if err != nil {
+		if redact.Holds(fmt.Sprint(raw), f.Secret) {
+			return cache.Token{}, bad("returned an expires_in that is not a lifetime in seconds " + withheld)
+		}
 		return cache.Token{}, bad(err.Error())
 	}
 	if known {
@@ -185,12 +216,24 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 		}
 	}
 	if !known {
-		// No lifetime at all: serve this token for this call only. Its
-		// reported expiry is the request start, so no client keeps it.
-		f.log().Debug("token response has no expires_in; the token will not be cached")
+		// No lifetime at all: assume the shortest nxcred deals with, one
+		// Margin. The token is served to this call only, never cached, and
+		// clients are told it expires then.
 		t.Expiry = start.Add(cache.Margin)
+		f.warn(fmt.Sprintf("token endpoint %s gave %s a token with no expires_in: nxcred assumes it lives %s and does not cache it, so every call will make a token request",
+			f.Profile.endpointHost(), f.Profile.Label(), cache.Margin))
+	} else if !t.Cacheable() {
+		f.warn(fmt.Sprintf("token endpoint %s gave %s a token that lives %s, not more than the %s before expiry at which nxcred stops serving a cached token: it is not cached, so every call will make a token request",
+			f.Profile.endpointHost(), f.Profile.Label(), t.Expiry.Sub(start).Round(time.Second), cache.Margin))
 	}
 	return t, nil
+}
+
+func (f *Fetcher) warn(msg string) {
+	f.log().Debug(msg)
+	if f.Warn != nil {
+		f.Warn(msg)
+	}
 }
 
 // b64token is RFC 6750 §2.1's token syntax, the one every protocol writer

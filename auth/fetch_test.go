@@ -157,7 +157,7 @@ func TestFetchErrorRedactsEchoedSecret(t *testing.T) {
 		authtest.Response{Status: 500, ContentType: "text/plain", Body: "crash dumping " + secret + " and " + url.QueryEscape(secret)},
 	)
 	for _, kind := range []Kind{KindRejected, KindHTTP} {
-		_, err := (&Fetcher{Profile: serverProfile(srv), Secret: secret, Client: client, Timeout: 2 * time.Second,
+		_, err := (&Fetcher{Profile: serverProfile(srv), Secret: secret, Client: client, Timeout: time.Minute,
 			sleep: (&sleepRecorder{budget: time.Nanosecond}).sleep}).Fetch(context.Background())
 		fe := fetchError(t, err)
 		if fe.Kind != kind {
@@ -274,6 +274,63 @@ func TestFetchRetryAfterPastDeadline(t *testing.T) {
 	}
 }
 
+// When the deadline passes during a retry, the error is the failure that
+// was retried (here the 503), not "timed out": what the user learns must not
+// depend on how far the last attempt got before the deadline.
+func TestFetchDeadlineDuringRetry(t *testing.T) {
+	t.Parallel()
+	srv, client := trustedServer(t, testSecret)
+	srv.Enqueue(
+		authtest.Response{Status: 503, ContentType: "text/plain", Body: "down"},
+		authtest.Response{Status: 503, ContentType: "text/plain", Body: "down", Delay: time.Hour},
+	)
+	ctx := newDeadlineCtx()
+	var calls atomic.Int32
+	base := client.Transport
+	cut := *client
+	cut.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if calls.Add(1) == 2 {
+			ctx.fire() // the deadline passes while the retry waits for its answer
+		}
+		return base.RoundTrip(r)
+	})
+	rec := &sleepRecorder{}
+	f := newFetcher(serverProfile(srv), testSecret, &cut, rec)
+	f.Timeout = time.Hour // only the test's deadline counts
+	_, err := f.Fetch(ctx)
+	fe := fetchError(t, err)
+	if fe.Kind != KindHTTP || fe.Status != 503 || !strings.Contains(fe.Error(), `answered 503 Service Unavailable: "down"`) {
+		t.Errorf("Fetch() = {%s, %d, %q}, want the 503 that was retried", kindName(fe.Kind), fe.Status, fe.Error())
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("requests = %d, want 2: the first and the retry the deadline cut short", n)
+	}
+	if w := rec.Waits(); len(w) != 1 {
+		t.Errorf("waits = %v, want one", w)
+	}
+}
+
+// A deadline that cuts short the first attempt is a timeout: there is no
+// other failure to report.
+func TestFetchDeadlineDuringFirstAttempt(t *testing.T) {
+	t.Parallel()
+	srv, client := trustedServer(t, testSecret)
+	srv.SetDelay(time.Hour)
+	ctx := newDeadlineCtx()
+	base := client.Transport
+	cut := *client
+	cut.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		ctx.fire()
+		return base.RoundTrip(r)
+	})
+	f := newFetcher(serverProfile(srv), testSecret, &cut, &sleepRecorder{})
+	f.Timeout = time.Hour
+	_, err := f.Fetch(ctx)
+	if fe := fetchError(t, err); fe.Kind != KindTimeout {
+		t.Errorf("Fetch() kind = %s, want KindTimeout (%v)", kindName(fe.Kind), err)
+	}
+}
+
 func TestFetchNotRetried(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -324,7 +381,10 @@ func TestFetchNotRetried(t *testing.T) {
 }
 
 // A server failing forever: Fetch retries on the backoff schedule and stops
-// within its deadline with the server's error, not a deadline error.
+// within its deadline with the server's error, not a deadline error. The
+// deadline is the recorder's virtual 2 s, spent only by the waits; the real
+// one is far away, so how long loopback takes to answer under load changes
+// nothing.
 func TestFetchGivesUp(t *testing.T) {
 	t.Parallel()
 	srv, client := trustedServer(t, testSecret)
@@ -334,10 +394,8 @@ func TestFetchGivesUp(t *testing.T) {
 	const timeout = 2 * time.Second
 	rec := &sleepRecorder{budget: timeout}
 	f := newFetcher(serverProfile(srv), testSecret, client, rec)
-	f.Timeout = timeout
-	t0 := time.Now()
+	f.Timeout = time.Minute
 	_, err := f.Fetch(context.Background())
-	took := time.Since(t0)
 	fe := fetchError(t, err)
 	if fe.Kind != KindHTTP || fe.Status != 500 || !strings.Contains(fe.Error(), `answered 500 Internal Server Error: "internal error"`) {
 		t.Errorf("Fetch() = {%s, %d, %q}, want the server's 500", kindName(fe.Kind), fe.Status, fe.Error())
@@ -367,9 +425,6 @@ func TestFetchGivesUp(t *testing.T) {
 	}
 	if late := rec.Late(); len(late) != 0 {
 		t.Errorf("waits past the deadline: %q", late)
-	}
-	if took > timeout {
-		t.Errorf("Fetch() took %s, want under the %s deadline", took, timeout)
 	}
 }
 
@@ -486,9 +541,23 @@ func TestFetchExpiry(t *testing.T) {
 			t.Parallel()
 			srv, client := trustedServer(t, testSecret)
 			srv.Enqueue(tt.resp)
-			got, err := newFetcher(serverProfile(srv), testSecret, client, &sleepRecorder{}).Fetch(context.Background())
+			f := newFetcher(serverProfile(srv), testSecret, client, &sleepRecorder{})
+			var warnings []string
+			f.Warn = func(m string) { warnings = append(warnings, m) }
+			got, err := f.Fetch(context.Background())
 			if err != nil {
 				t.Fatalf("Fetch() = %v, want a token", err)
+			}
+			// A token nxcred will not cache is said once, with why.
+			switch {
+			case tt.cacheable && len(warnings) != 0:
+				t.Errorf("Fetch() warned %q, want nothing for a token that is cached", warnings)
+			case !tt.cacheable && (len(warnings) != 1 || !strings.Contains(warnings[0], "not cache") || !strings.Contains(warnings[0], "every call will make a token request")):
+				t.Errorf("Fetch() warnings = %q, want one saying the token is not cached and what that costs", warnings)
+			case !tt.cacheable && tt.expiry != start.Add(cache.Margin) && !strings.Contains(warnings[0], "lives 1s"):
+				t.Errorf("Fetch() warning = %q, want it to name the lifetime (1s)", warnings[0])
+			case tt.name == "missing" && !strings.Contains(warnings[0], "no expires_in"):
+				t.Errorf("Fetch() warning = %q, want it to say expires_in is missing", warnings[0])
 			}
 			if got.AccessToken != badToken || got.TokenType != "Bearer" {
 				t.Errorf("Fetch() = %q %q, want %q Bearer", got.AccessToken, got.TokenType, badToken)
@@ -545,7 +614,7 @@ func TestFetchJWTExpiry(t *testing.T) {
 func TestFetchTimeout(t *testing.T) {
 	t.Parallel()
 	srv, client := trustedServer(t, testSecret)
-	srv.SetDelay(2 * time.Second) // answered early: the handler stops when the client goes
+	srv.SetDelay(time.Hour) // the handler stops when the client goes
 	rec := &sleepRecorder{}
 	f := newFetcher(serverProfile(srv), testSecret, client, rec)
 	f.Timeout = 200 * time.Millisecond
@@ -556,14 +625,16 @@ func TestFetchTimeout(t *testing.T) {
 	if fe.Kind != KindTimeout {
 		t.Errorf("Fetch() kind = %s, want KindTimeout (%v)", kindName(fe.Kind), err)
 	}
-	if want := "timed out after 200ms"; !strings.Contains(fe.Error(), want) {
+	if want := "did not answer within 200ms (NXCRED_TIMEOUT) for profile prod"; !strings.Contains(fe.Error(), want) {
 		t.Errorf("Fetch() error = %q, want it to contain %q", fe.Error(), want)
 	}
 	if !strings.Contains(fe.Hint(), "NXCRED_TIMEOUT") {
 		t.Errorf("Fetch() hint = %q, want it to name NXCRED_TIMEOUT", fe.Hint())
 	}
-	if took > 1500*time.Millisecond {
-		t.Errorf("Fetch() took %s, want well under the server's 2s delay", took)
+	// A loaded machine may add seconds; only a deadline that does not
+	// hold waits for the server's hour.
+	if took > time.Minute {
+		t.Errorf("Fetch() took %s, want about the 200ms deadline", took)
 	}
 	if w := rec.Waits(); len(w) != 0 {
 		t.Errorf("waits = %v, want none", w)
@@ -726,7 +797,8 @@ func TestRetryAfter(t *testing.T) {
 		{"-1", 0, 0},
 		{"abc", 0, 0},
 		{"99999", time.Hour, time.Hour},
-		{time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat), 28 * time.Second, 30 * time.Second},
+		// whole seconds, read a moment later: anything from 20 s is right
+		{time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat), 20 * time.Second, 30 * time.Second},
 		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, 0},
 	}
 	for _, tt := range tests {

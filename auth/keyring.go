@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -59,9 +60,20 @@ type Keyring struct {
 	prompting       atomic.Bool
 	promptEnded     atomic.Int64 // UnixNano of the end of the last prompt
 
+	// now and after are the clock the timeout runs on; tests replace them
+	// to decide when a period ends.
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+
 	once    sync.Once
 	ring    keyring.Keyring
 	openErr error
+
+	// filePw is the file keyring's password once known: the library's
+	// reads and nxcred's own writes (fileRing) both ask for it, and a
+	// person must type it once only.
+	filePwMu sync.Mutex
+	filePw   string
 }
 
 // KeyringError is a keyring failure with the way out.
@@ -94,7 +106,7 @@ func DefaultBackend() string {
 // NewKeyring chooses the backend. It opens nothing yet: the first operation
 // does.
 func NewKeyring(opts KeyringOptions) (*Keyring, error) {
-	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts}
+	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts, now: time.Now, after: time.After}
 	if k.Backend == "" {
 		k.Backend, k.Reason = DefaultBackend(), "default on "+runtime.GOOS
 	}
@@ -148,7 +160,8 @@ func (k *Keyring) config() keyring.Config {
 		AllowedBackends: []keyring.BackendType{keyring.BackendType(k.Backend)},
 		ServiceName:     ServiceName,
 		// Use the collection every desktop unlocks at login; any other name
-		// makes gnome-keyring ask to create one (LIBRARIES.md §1.4).
+		// makes gnome-keyring ask to create one, a prompt a headless
+		// machine cannot answer.
 		LibSecretCollectionName:  "login",
 		KeychainTrustApplication: true,
 		KeyCtlScope:              scope,
@@ -166,6 +179,11 @@ func (k *Keyring) filePassword(string) (string, error) {
 	if k.opts.Password != "" {
 		return k.opts.Password, nil
 	}
+	k.filePwMu.Lock()
+	defer k.filePwMu.Unlock()
+	if k.filePw != "" {
+		return k.filePw, nil
+	}
 	if k.opts.Prompt == nil {
 		return "", &KeyringError{
 			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
@@ -174,7 +192,7 @@ func (k *Keyring) filePassword(string) (string, error) {
 	}
 	k.prompting.Store(true)
 	defer func() {
-		k.promptEnded.Store(time.Now().UnixNano())
+		k.promptEnded.Store(k.now().UnixNano())
 		k.prompting.Store(false)
 	}()
 	pw, err := k.opts.Prompt("nxcred file keyring password: ")
@@ -183,6 +201,9 @@ func (k *Keyring) filePassword(string) (string, error) {
 			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
 			HintText: "set NXCRED_KEYRING_PASSWORD",
 		}
+	}
+	if err == nil {
+		k.filePw = pw
 	}
 	return pw, err
 }
@@ -207,6 +228,8 @@ func (k *Keyring) open() (keyring.Keyring, error) {
 		keyringLog.Unlock()
 		if k.openErr != nil {
 			k.openErr = k.openError(k.openErr, buf.String())
+		} else if k.Backend == "file" {
+			k.ring = &fileRing{Keyring: k.ring, dir: k.opts.FileDir, password: k.filePassword}
 		}
 	})
 	return k.ring, k.openErr
@@ -253,7 +276,7 @@ func (k *Keyring) openError(err error, debug string) error {
 	case k.Backend == "pass" && (strings.Contains(reason, "pass program is not available") || strings.Contains(reason, "executable file not found")):
 		return &KeyringError{
 			Msg:      "keyring backend pass needs the pass command, which is not on PATH",
-			HintText: "install pass and run pass init, or choose another NXCRED_KEYRING_BACKEND",
+			HintText: "install pass and run pass init <gpg-id>, or choose another NXCRED_KEYRING_BACKEND",
 			Err:      err,
 		}
 	}
@@ -285,19 +308,18 @@ func (k *Keyring) do(what string, op func(keyring.Keyring) (string, error)) (str
 		}
 		done <- result{s, err}
 	}()
-	t := time.NewTimer(k.opts.Timeout)
-	defer t.Stop()
+	wait := k.opts.Timeout
 	for {
 		select {
 		case r := <-done:
 			return r.s, k.opError(what, r.err)
-		case <-t.C:
+		case <-k.after(wait):
 			if k.prompting.Load() {
-				t.Reset(k.opts.Timeout)
+				wait = k.opts.Timeout
 				continue
 			}
-			if since := time.Since(time.Unix(0, k.promptEnded.Load())); since < k.opts.Timeout {
-				t.Reset(k.opts.Timeout - since)
+			if since := k.now().Sub(time.Unix(0, k.promptEnded.Load())); since < k.opts.Timeout {
+				wait = k.opts.Timeout - since
 				continue
 			}
 			return "", &KeyringError{
@@ -340,6 +362,17 @@ func (k *Keyring) opError(what string, err error) error {
 			Err:      err,
 		}
 	}
+	var exit *exec.ExitError
+	if k.Backend == "pass" && errors.As(err, &exit) {
+		// pass and gpg print their reason on stderr themselves (the
+		// library gives them nxcred's); a hint about headless machines
+		// would point away from it.
+		return &KeyringError{
+			Msg:      fmt.Sprintf("keyring pass: %s failed: %v (pass printed its reason above)", what, err),
+			HintText: "check that pass works on its own (pass insert nxcred/test, then pass rm nxcred/test), or choose another NXCRED_KEYRING_BACKEND",
+			Err:      err,
+		}
+	}
 	return &KeyringError{Msg: fmt.Sprintf("keyring %s: %s failed: %v", k.Backend, what, err), HintText: headlessHint, Err: err}
 }
 
@@ -359,6 +392,11 @@ func (k *Keyring) Get(profile string) (string, error) {
 // Set stores the client secret of profile.
 func (k *Keyring) Set(profile, secret string) error {
 	_, err := k.do("write", func(r keyring.Keyring) (string, error) {
+		if k.Backend == "pass" {
+			if err := k.checkPassInit(profile); err != nil {
+				return "", err
+			}
+		}
 		if k.Backend == "file" {
 			// The file backend checks its password only when it decrypts;
 			// writing with a mistyped one would split the store in two.
@@ -384,12 +422,22 @@ func (k *Keyring) Set(profile, secret string) error {
 	return err
 }
 
-// Remove deletes the client secret of profile; a missing one is not an
-// error.
-func (k *Keyring) Remove(profile string) error {
-	_, err := k.do("delete", func(r keyring.Keyring) (string, error) { return "", r.Remove(itemKey(profile)) })
+// Remove deletes the client secret of profile. removed says whether the
+// keyring held one: logout must not claim it removed a secret it never
+// found. A missing one is not an error.
+func (k *Keyring) Remove(profile string) (removed bool, err error) {
+	_, err = k.do("delete", func(r keyring.Keyring) (string, error) {
+		// The Secret Service and KWallet backends answer a Remove of a
+		// missing item with success: only a Get tells.
+		if k.Backend == "secret-service" || k.Backend == "kwallet" {
+			if _, err := r.Get(itemKey(profile)); errors.Is(err, keyring.ErrKeyNotFound) {
+				return "", err
+			}
+		}
+		return "", r.Remove(itemKey(profile))
+	})
 	if errors.Is(err, ErrNoSecret) {
-		return nil
+		return false, nil
 	}
-	return err
+	return err == nil, err
 }

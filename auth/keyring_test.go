@@ -7,13 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/99designs/keyring"
-
-	"github.com/nxcred/nxcred/internal/wine"
 )
 
 // fileKeyring is the file backend in a fresh folder with password pw.
@@ -45,8 +44,8 @@ func TestKeyringFile(t *testing.T) {
 	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) || got != "" {
 		t.Errorf("Get(prod) on an empty store = %q, %v; want \"\", ErrNoSecret", got, err)
 	}
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) on an empty store = %v, want nil", err)
+	if removed, err := k.Remove("prod"); removed || err != nil {
+		t.Errorf("Remove(prod) on an empty store = %v, %v; want false, nil", removed, err)
 	}
 
 	if err := k.Set("prod", testSecret); err != nil {
@@ -71,14 +70,14 @@ func TestKeyringFile(t *testing.T) {
 		t.Errorf("second Keyring Get(staging) = %q, %v; want %q, nil", got, err, "other-secret")
 	}
 
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) = %v, want nil", err)
+	if removed, err := k.Remove("prod"); !removed || err != nil {
+		t.Errorf("Remove(prod) = %v, %v; want true, nil", removed, err)
 	}
 	if got, err := k.Get("prod"); !errors.Is(err, ErrNoSecret) {
 		t.Errorf("Get(prod) after Remove = %q, %v; want ErrNoSecret", got, err)
 	}
-	if err := k.Remove("prod"); err != nil {
-		t.Errorf("Remove(prod) again = %v, want nil", err)
+	if removed, err := k.Remove("prod"); removed || err != nil {
+		t.Errorf("Remove(prod) again = %v, %v; want false, nil", removed, err)
 	}
 	if got, err := k.Get("staging"); err != nil || got != "other-secret" {
 		t.Errorf("Get(staging) after Remove(prod) = %q, %v; want %q, nil", got, err, "other-secret")
@@ -252,72 +251,155 @@ func TestKeyringSecretServiceWithoutBus(t *testing.T) {
 	}
 }
 
+// timeoutClock replaces the clock of a Keyring's timeout: the test reads
+// each period do waits for from periods and ends it by sending on its
+// channel, and sets the time now reports. No verdict depends on which of
+// two real timers fires first.
+type timeoutClock struct {
+	mu      sync.Mutex
+	t       time.Time
+	periods chan period
+}
+
+// period is one wait of do: its length and the channel that ends it.
+type period struct {
+	d   time.Duration
+	end chan time.Time
+}
+
+func fakeTimeoutClock(k *Keyring) *timeoutClock {
+	c := &timeoutClock{t: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC), periods: make(chan period, 16)}
+	k.now = func() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+	k.after = func(d time.Duration) <-chan time.Time {
+		p := period{d, make(chan time.Time, 1)}
+		c.periods <- p
+		return p.end
+	}
+	return c
+}
+
+func (c *timeoutClock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// next returns the next period do starts, failing if do returns instead.
+func (c *timeoutClock) next(t *testing.T, errc <-chan error) period {
+	t.Helper()
+	select {
+	case p := <-c.periods:
+		return p
+	case err := <-errc:
+		t.Fatalf("the keyring operation returned %v, want it still waiting", err)
+	}
+	panic("unreachable")
+}
+
 // The keyring timeout is for prompts nobody answers on a desktop; nxcred's
-// own terminal prompt is a person typing and must not time out.
-//
-// Not parallel, and answered at 160 ms rather than on a multiple of the
-// 50 ms timeout: an answer right before a tick hits the bug shown by
-// TestKeyringTimeoutRightAfterPrompt.
+// own terminal prompt is a person typing and must not time out: every
+// period that ends while the prompt waits starts a full new one.
 func TestKeyringPromptNotTimedOut(t *testing.T) {
-	skipTickRaceUnderWine(t)
+	t.Parallel()
 	dir := t.TempDir()
-	release := make(chan struct{})
+	prompted, release := make(chan struct{}), make(chan struct{})
 	var asked atomic.Int32
 	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Timeout: 50 * time.Millisecond,
 		Prompt: func(string) (string, error) {
-			asked.Add(1)
+			if asked.Add(1) == 1 {
+				close(prompted)
+			}
 			<-release
 			return "typed", nil
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.AfterFunc(160*time.Millisecond, func() { close(release) })
-	t0 := time.Now()
-	err = k.Set("prod", testSecret)
-	took := time.Since(t0)
-	if err != nil {
-		t.Fatalf("Set(prod) with a 160ms prompt and a 50ms timeout = %v, want nil", err)
+	clk := fakeTimeoutClock(k)
+	errc := make(chan error, 1)
+	go func() { errc <- k.Set("prod", testSecret) }()
+
+	p := clk.next(t, errc)
+	<-prompted
+	for i := range 3 {
+		if p.d != 50*time.Millisecond {
+			t.Errorf("period %d = %s, want the full 50ms timeout", i+1, p.d)
+		}
+		clk.advance(p.d)
+		p.end <- time.Time{}
+		p = clk.next(t, errc)
 	}
-	if took < 160*time.Millisecond || asked.Load() != 1 {
-		t.Errorf("Set(prod) took %s with %d prompts, want >= 160ms and 1 prompt (the test did not wait on the prompt)", took, asked.Load())
+	close(release)
+	if err := <-errc; err != nil {
+		t.Fatalf("Set(prod) after a prompt that outlasted three 50ms periods = %v, want nil", err)
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("prompts = %d, want 1", n)
 	}
 	if got, err := fileKeyring(t, dir, "typed").Get("prod"); err != nil || got != testSecret {
 		t.Errorf("Get(prod) = %q, %v; want %q, nil", got, err, testSecret)
 	}
 }
 
-// skipTickRaceUnderWine skips the tests whose file-keyring write (PBKDF2)
-// must finish within 50 ms of the prompt: the Windows lane's Wine on a
-// shared 2-core machine misses that (and so, at times, does Linux under
-// -race there).
-func skipTickRaceUnderWine(t *testing.T) {
-	if wine.Running() {
-		t.Skip("under Wine: a file-keyring write must finish within 50 ms of the prompt, which Wine on the lane's machine misses")
-	}
-}
-
-// When the prompt returns just before the timer fires, the rest of the
-// operation gets only what is left of the current period.
+// When the prompt returns just before a period ends, the rest of the
+// operation gets a full timeout counted from the end of the prompt, not
+// what is left of the period; and the timeout still ends an operation that
+// hangs after the prompt.
 func TestKeyringTimeoutRightAfterPrompt(t *testing.T) {
-	skipTickRaceUnderWine(t)
-	dir := t.TempDir()
-	if err := fileKeyring(t, dir, "typed").Set("a", "x"); err != nil {
-		t.Fatal(err)
-	}
-	answer := make(chan struct{})
-	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: dir, Timeout: 50 * time.Millisecond,
+	t.Parallel()
+	const timeout = 50 * time.Millisecond
+	prompted, answer := make(chan struct{}), make(chan struct{})
+	k, err := NewKeyring(KeyringOptions{Backend: "file", FileDir: t.TempDir(), Timeout: timeout,
 		Prompt: func(string) (string, error) {
+			close(prompted)
 			<-answer
 			return "typed", nil
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Answer 1 ms before the third tick, 150 ms after Set starts its timer.
-	time.AfterFunc(149*time.Millisecond, func() { close(answer) })
-	if err := k.Set("prod", testSecret); err != nil {
-		t.Errorf("Set(prod) answered at 149ms with a 50ms timeout = %v, want nil", err)
+	clk := fakeTimeoutClock(k)
+	// The operation asks for the password as the file backend does, then
+	// works until the test lets it finish.
+	answered, finish := make(chan struct{}), make(chan struct{})
+	defer close(finish)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := k.do("write", func(keyring.Keyring) (string, error) {
+			if _, err := k.filePassword(""); err != nil {
+				return "", err
+			}
+			close(answered)
+			<-finish
+			return "", nil
+		})
+		errc <- err
+	}()
+
+	p := clk.next(t, errc)
+	<-prompted
+	clk.advance(p.d)
+	p.end <- time.Time{}
+	p = clk.next(t, errc) // a full period: the prompt is waiting
+
+	// The answer comes 1ms before this period ends.
+	clk.advance(p.d - time.Millisecond)
+	close(answer)
+	<-answered
+	clk.advance(time.Millisecond)
+	p.end <- time.Time{}
+	p = clk.next(t, errc)
+	if want := timeout - time.Millisecond; p.d != want {
+		t.Errorf("period after the prompt = %s, want %s: the rest of a full timeout from the answer", p.d, want)
+	}
+
+	// The operation hangs after the prompt: the timeout still ends it.
+	clk.advance(p.d)
+	p.end <- time.Time{}
+	select {
+	case err = <-errc:
+	case p := <-clk.periods:
+		t.Fatalf("do started another %s period a full timeout after the prompt, want the timeout error", p.d)
+	}
+	ke := keyringError(t, "do(write) hanging after the prompt", err)
+	if !strings.Contains(ke.Error(), "did not answer within 50ms (write)") {
+		t.Errorf("do(write) = %q, want it to say the keyring did not answer within 50ms", ke.Error())
 	}
 }
 

@@ -50,8 +50,10 @@ func TestKeyringTimeout(t *testing.T) {
 	if !strings.Contains(ke.Hint(), "unlock") {
 		t.Errorf("hint = %q, want it to mention unlocking", ke.Hint())
 	}
-	if took < 50*time.Millisecond || took > time.Second {
-		t.Errorf("Set(staging) took %s, want about the 50ms timeout", took)
+	// The one test of the real timer: a loaded machine may add seconds,
+	// but only a timeout that is not applied reaches the 10 s default.
+	if took < 50*time.Millisecond || took >= DefaultKeyringTimeout {
+		t.Errorf("Set(staging) took %s, want at least the 50ms timeout and under the %s default", took, DefaultKeyringTimeout)
 	}
 }
 

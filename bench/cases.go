@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // defineCases lists what is timed, floor first. Every nxcred hit case reads
@@ -27,7 +29,12 @@ func (s *suite) defineCases() {
 			args: []string{"-backend", "secret-service", "sskr"}, env: s.ssVars, check: checkPrefix("open_us=")})
 	}
 	add(&tcase{key: "kubectl", label: "`nxcred kubectl` hit (ExecCredential v1)", bin: s.nxcred, args: []string{"kubectl"},
-		env:   setEnv(s.envVars, "KUBERNETES_EXEC_INFO", kubeExecInfo),
+		env: setEnv(s.envVars, "KUBERNETES_EXEC_INFO", kubeExecInfo),
+		// Each run as a new kubectl process: other exec info (a field
+		// client-go would ignore), so that no run is a repeat call.
+		perRun: func(n int) []string {
+			return setEnv(s.envVars, "KUBERNETES_EXEC_INFO", strings.TrimSuffix(kubeExecInfo, "}")+`,"run":`+strconv.Itoa(n)+"}")
+		},
 		check: s.checkContains(`"token":"`, `"`), hit: true})
 	add(&tcase{key: "bazel", label: "`nxcred get` hit (Bazel)", bin: s.nxcred, args: []string{"get"}, env: s.envVars, stdin: bazelRequest,
 		check: s.checkContains(`"Authorization":["Bearer `, `"`), hit: true})

@@ -15,7 +15,7 @@ import (
 )
 
 // secretService is a private session bus with an unlocked gnome-keyring
-// login collection on it (LIBRARIES.md §1.6), started and stopped by bench.
+// login collection on it (docs/dependencies.md §1.6), started and stopped by bench.
 type secretService struct {
 	bus, daemon *exec.Cmd
 	addr        string

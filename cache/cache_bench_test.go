@@ -84,7 +84,7 @@ func BenchmarkStoreGetHit(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := st.Get(ctx, slot, fetch)
+		res, err := st.Get(ctx, slot, cache.Need{}, fetch)
 		if err != nil || res.Source != cache.FromCache {
 			b.Fatalf("Store.Get = %v, %v, want a hit", res.Source, err)
 		}
@@ -102,7 +102,7 @@ func BenchmarkStoreGetHitWithKey(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		slot := cache.Slot{Name: "prod", ID: benchID, Key: cache.DeriveKey(benchSecret, benchID)}
-		res, err := st.Get(ctx, slot, nil)
+		res, err := st.Get(ctx, slot, cache.Need{}, nil)
 		if err != nil || res.Source != cache.FromCache {
 			b.Fatalf("Store.Get = %v, %v, want a hit", res.Source, err)
 		}

@@ -16,14 +16,20 @@ import (
 //
 //	expiry     int64  Unix nanoseconds
 //	fetched at int64  Unix nanoseconds
+//	flags      uint8  bit 0: fetched by a forced refresh (NXC2 on)
 //	type len   uint8, then the token type
 //	token len  uint32, then the access token
-var magic = []byte("NXC1")
+var magic = []byte("NXC2")
+
+// magicV1 is the format before the flags byte; such files still open, so an
+// upgrade keeps the cached tokens.
+var magicV1 = []byte("NXC1")
 
 // memoMagic starts a remembered-failure file (memo.go). Its own magic, in
 // the additional data too, keeps a memo renamed to a token file from ever
-// opening as a token.
-var memoMagic = []byte("NXF1")
+// opening as a token. NXF2 added the settings digest; an NXF1 memo (at most
+// seconds old when nxcred is upgraded) does not open, which is a miss.
+var memoMagic = []byte("NXF2")
 
 // MaxFileSize bounds what Open reads; a token file is a few KiB at most.
 const MaxFileSize = 64 << 10
@@ -51,12 +57,17 @@ func Seal(t Token, s Slot) ([]byte, error) { return seal(magic, t, s) }
 // Open decrypts a file written by Seal. Any file that is truncated, garbage,
 // of another version, another slot, identity or key is an error; callers
 // treat every error as a miss.
-func Open(data []byte, s Slot) (Token, error) { return open(magic, data, s) }
+func Open(data []byte, s Slot) (Token, error) {
+	if bytes.HasPrefix(data, magicV1) {
+		return open(magicV1, data, s)
+	}
+	return open(magic, data, s)
+}
 
 // encodable bounds the times the format stores (int64 Unix nanoseconds).
 func encodable(t time.Time) bool { return t.Year() >= 1700 && t.Year() < 2200 }
 
-func seal(magic []byte, t Token, s Slot) ([]byte, error) {
+func seal(m []byte, t Token, s Slot) ([]byte, error) {
 	if t.AccessToken == "" || len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
 		return nil, errors.New("token empty or too large to cache")
 	}
@@ -67,41 +78,62 @@ func seal(magic []byte, t Token, s Slot) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := make([]byte, 0, 21+len(t.TokenType)+len(t.AccessToken))
+	p := make([]byte, 0, 22+len(t.TokenType)+len(t.AccessToken))
 	p = binary.BigEndian.AppendUint64(p, uint64(t.Expiry.UnixNano()))
 	p = binary.BigEndian.AppendUint64(p, uint64(t.FetchedAt.UnixNano()))
+	if bytes.Equal(m, magic) {
+		var flags byte
+		if t.Forced {
+			flags |= flagForced
+		}
+		p = append(p, flags)
+	}
 	p = append(p, byte(len(t.TokenType)))
 	p = append(p, t.TokenType...)
 	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))
 	p = append(p, t.AccessToken...)
-	out := append([]byte(nil), magic...)
-	return a.Seal(out, nil, p, additionalData(magic, s)), nil
+	out := append([]byte(nil), m...)
+	return a.Seal(out, nil, p, additionalData(m, s)), nil
 }
 
-func open(magic, data []byte, s Slot) (Token, error) {
-	if len(data) > MaxFileSize || !bytes.HasPrefix(data, magic) {
+func open(m, data []byte, s Slot) (Token, error) {
+	if len(data) > MaxFileSize || !bytes.HasPrefix(data, m) {
 		return Token{}, errFormat
 	}
 	a, err := aead(s.Key)
 	if err != nil {
 		return Token{}, err
 	}
-	p, err := a.Open(nil, nil, data[len(magic):], additionalData(magic, s))
+	p, err := a.Open(nil, nil, data[len(m):], additionalData(m, s))
 	if err != nil {
 		return Token{}, fmt.Errorf("token cache file does not open: %w", err)
 	}
-	return decodePayload(p)
+	return decodePayload(p, bytes.Equal(m, magic))
 }
 
-func decodePayload(p []byte) (Token, error) {
+// flagForced marks a token fetched by a forced refresh (Token.Forced).
+const flagForced = 1
+
+func decodePayload(p []byte, hasFlags bool) (Token, error) {
 	if len(p) < 17 {
 		return Token{}, errFormat
 	}
 	var t Token
 	t.Expiry = time.Unix(0, int64(binary.BigEndian.Uint64(p[0:8])))
 	t.FetchedAt = time.Unix(0, int64(binary.BigEndian.Uint64(p[8:16])))
-	n := int(p[16])
-	p = p[17:]
+	p = p[16:]
+	if hasFlags {
+		if p[0]&^flagForced != 0 {
+			return Token{}, errFormat
+		}
+		t.Forced = p[0]&flagForced != 0
+		p = p[1:]
+		if len(p) < 1 {
+			return Token{}, errFormat
+		}
+	}
+	n := int(p[0])
+	p = p[1:]
 	if len(p) < n+4 {
 		return Token{}, errFormat
 	}

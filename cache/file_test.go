@@ -13,7 +13,7 @@ import (
 	"github.com/nxcred/nxcred/cache"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/v1.token")
+var update = flag.Bool("update", false, "rewrite testdata/v2.token")
 
 func TestSealOpenRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -89,8 +89,8 @@ func TestSealHidesToken(t *testing.T) {
 		if bytes.Contains(data, []byte(tok.TokenType)) {
 			t.Errorf("Seal(tok) contains the token type %q in plaintext", tok.TokenType)
 		}
-		if !bytes.HasPrefix(data, []byte("NXC1")) {
-			t.Errorf("Seal(tok)[:4] = %q, want %q", data[:min(4, len(data))], "NXC1")
+		if !bytes.HasPrefix(data, []byte("NXC2")) {
+			t.Errorf("Seal(tok)[:4] = %q, want %q", data[:min(4, len(data))], "NXC2")
 		}
 	}
 }
@@ -139,14 +139,15 @@ func TestOpenRejects(t *testing.T) {
 	// keepKey changes the identity bound as additional data but not the key,
 	// so the additional data alone must refuse the file.
 	keepKey := func(s cache.Slot) cache.Slot { s.Key = testSlot.Key; return s }
-	wrongMagic := append([]byte("NXC2"), good[4:]...)
+	wrongMagic := append([]byte("NXC3"), good[4:]...)
+	oldMagic := append([]byte("NXC1"), good[4:]...)
 	lowerMagic := append([]byte("nxc1"), good[4:]...)
 	// A valid seal of a valid payload whose file is over MaxFileSize: only
 	// the size check can refuse it.
 	big := sealPayload(t, testSlot, encodePayload(cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize), Expiry: t0, FetchedAt: t0}))
 	// The same seal at the largest size allowed opens, so the size check
 	// is what refuses big.
-	atMax := sealPayload(t, testSlot, encodePayload(cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize-4-12-16-21), Expiry: t0, FetchedAt: t0}))
+	atMax := sealPayload(t, testSlot, encodePayload(cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize-4-12-16-22), Expiry: t0, FetchedAt: t0}))
 	if len(atMax) != cache.MaxFileSize {
 		t.Fatalf("len(atMax) = %d, want %d", len(atMax), cache.MaxFileSize)
 	}
@@ -169,10 +170,12 @@ func TestOpenRejects(t *testing.T) {
 		{"other name", good, cache.Slot{Name: "staging", ID: testID, Key: testSlot.Key}},
 		{"name in other case", good, cache.Slot{Name: "Prod", ID: testID, Key: testSlot.Key}},
 		{"wrong magic", wrongMagic, testSlot},
+		{"old magic on a new file", oldMagic, testSlot},
 		{"lower-case magic", lowerMagic, testSlot},
 		{"no magic", good[4:], testSlot},
 		{"nil", nil, testSlot},
-		{"magic only", []byte("NXC1"), testSlot},
+		{"magic only", []byte("NXC2"), testSlot},
+		{"old magic only", []byte("NXC1"), testSlot},
 		{"over MaxFileSize", big, testSlot},
 		{"good plus a byte", append(append([]byte(nil), good...), 0), testSlot},
 		{"short key", good, cache.Slot{Name: testSlot.Name, ID: testID, Key: testSlot.Key[:16]}},
@@ -225,7 +228,7 @@ func TestOpenPayload(t *testing.T) {
 	t.Parallel()
 	tok := cache.Token{AccessToken: "tok", TokenType: "Bearer", Expiry: t0.Add(time.Hour), FetchedAt: t0}
 	good := encodePayload(tok)
-	times := good[:16]
+	times := good[:17] // the two times and the flags byte
 	build := func(typeLen byte, typ string, tokLen uint32, access string) []byte {
 		p := append([]byte(nil), times...)
 		p = append(p, typeLen)
@@ -241,8 +244,11 @@ func TestOpenPayload(t *testing.T) {
 		{"documented encoding", good, true},
 		{"empty type", build(0, "", 3, "tok"), true},
 		{"empty", nil, false},
-		{"times only", times, false},
-		{"16 bytes + type len", append(append([]byte(nil), times...), 0), false},
+		{"times only", times[:16], false},
+		{"times and flags only", times, false},
+		{"unknown flag", append(append(append([]byte(nil), good[:16]...), 2), good[17:]...), false},
+		{"forced flag", append(append(append([]byte(nil), good[:16]...), 1), good[17:]...), true},
+		{"17 bytes + type len", append(append([]byte(nil), times...), 0), false},
 		{"no token length", append(append([]byte(nil), times...), 6, 'B', 'e', 'a', 'r', 'e', 'r'), false},
 		{"partial token length", append(append([]byte(nil), times...), 0, 0, 0, 3), false},
 		{"type longer than payload", build(255, "Bearer", 3, "tok"), false},
@@ -274,38 +280,48 @@ func TestOpenPayload(t *testing.T) {
 	}
 }
 
-// goldenToken is sealed in testdata/v1.token with testSlot. The file pins the
-// version 1 format: if it stops opening, the format changed and the magic
+// goldenToken is sealed in testdata/v2.token with testSlot (and, without
+// Forced, in testdata/v1.token, the format before the flags byte). The files
+// pin the formats: if one stops opening, the format changed and the magic
 // (and the HKDF salt) must be bumped, since users' files would be misread.
+// v1.token is never rewritten: files of that format, written before the
+// upgrade, must still open.
 var goldenToken = cache.Token{
 	AccessToken: "golden-access-token",
 	TokenType:   "Bearer",
 	Expiry:      time.Date(2026, 3, 1, 13, 0, 0, 123456789, time.UTC),
 	FetchedAt:   time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC),
+	Forced:      true,
 }
 
 func TestOpenGoldenFile(t *testing.T) {
-	path := filepath.Join("testdata", "v1.token")
-	if *update {
-		data, err := cache.Seal(goldenToken, testSlot)
+	v1 := goldenToken
+	v1.Forced = false
+	for _, tt := range []struct {
+		file string
+		want cache.Token
+	}{{"v1.token", v1}, {"v2.token", goldenToken}} {
+		path := filepath.Join("testdata", tt.file)
+		if *update && tt.file == "v2.token" {
+			data, err := cache.Seal(goldenToken, testSlot)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
+		got, err := cache.Open(data, testSlot)
+		if err != nil {
+			t.Fatalf("Open(%s) error = %v, want nil (format changed? bump the magic)", path, err)
 		}
-	}
-	t.Parallel()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := cache.Open(data, testSlot)
-	if err != nil {
-		t.Fatalf("Open(%s) error = %v, want nil (format changed? bump the magic)", path, err)
-	}
-	if !sameToken(got, goldenToken) {
-		t.Errorf("Open(%s) = %s, want %s", path, fmtToken(got), fmtToken(goldenToken))
+		if !sameToken(got, tt.want) || got.Forced != tt.want.Forced {
+			t.Errorf("Open(%s) = %s forced=%v, want %s forced=%v", path, fmtToken(got), got.Forced, fmtToken(tt.want), tt.want.Forced)
+		}
 	}
 }
 

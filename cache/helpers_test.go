@@ -62,12 +62,12 @@ func srcName(s cache.Source) string {
 }
 
 // The functions below are an independent encoder of the documented file
-// format (file.go): "NXC1" + AES-256-GCM(nonce || ciphertext || tag) with
-// "NXC1" + name + "\n" + identity as additional data, the identity being
+// format (file.go): "NXC2" + AES-256-GCM(nonce || ciphertext || tag) with
+// "NXC2" + name + "\n" + identity as additional data, the identity being
 // each of token URL, client id and scope as <decimal length>:<bytes>. They let tests put any payload under a valid seal, so the
 // payload checks of Open are reached, and they pin the format from outside.
 
-var testMagic = []byte("NXC1")
+var testMagic = []byte("NXC2")
 
 func testAD(s cache.Slot) []byte {
 	id := ""
@@ -109,6 +109,11 @@ func openPayload(tb testing.TB, s cache.Slot, data []byte) ([]byte, error) {
 func encodePayload(t cache.Token) []byte {
 	p := binary.BigEndian.AppendUint64(nil, uint64(t.Expiry.UnixNano()))
 	p = binary.BigEndian.AppendUint64(p, uint64(t.FetchedAt.UnixNano()))
+	var flags byte
+	if t.Forced {
+		flags = 1
+	}
+	p = append(p, flags)
 	p = append(p, byte(len(t.TokenType)))
 	p = append(p, t.TokenType...)
 	p = binary.BigEndian.AppendUint32(p, uint32(len(t.AccessToken)))

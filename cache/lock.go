@@ -13,41 +13,35 @@ import (
 // longer than the wait allowed.
 var ErrLockTimeout = errors.New("timed out waiting for the token cache lock")
 
-// LockError says which lock a wait gave up on.
+// LockError says which lock a wait gave up on, and for how long it waited.
 type LockError struct {
+	// Profile names the profile in messages ("profile prod").
 	Profile string
 	Path    string
-	Wait    time.Duration
-	// deadline: the wait ended with the caller's deadline, not its own.
-	deadline bool
+	// Wait is the longest wait allowed (NXCRED_TIMEOUT); Waited the time
+	// actually waited, shorter when the caller's own deadline came first.
+	Wait, Waited time.Duration
 }
 
 func (e *LockError) Error() string {
-	return fmt.Sprintf("%v of profile %s (%s) after %s: another nxcred is fetching a token for it", ErrLockTimeout, e.Profile, e.Path, e.Wait)
+	return fmt.Sprintf("timed out after %s waiting for another nxcred process fetching the token of %s (lock %s)", roundWait(e.Waited), e.Profile, e.Path)
 }
 
 // Hint tells the user what to do.
 func (e *LockError) Hint() string {
-	return "the token endpoint may be slow: retry, or allow longer with NXCRED_TIMEOUT; a crashed nxcred releases the lock by itself"
+	return fmt.Sprintf("the token endpoint is slow or not answering: retry, or raise NXCRED_TIMEOUT (now %s); a crashed nxcred releases the lock by itself", e.Wait)
+}
+
+// roundWait rounds a measured wait for a message: tenths of a second, or
+// milliseconds under a second.
+func roundWait(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 func (e *LockError) Unwrap() error { return ErrLockTimeout }
-
-// Is also matches context.DeadlineExceeded when the caller's deadline ended
-// the wait, so callers that look for it still find it.
-func (e *LockError) Is(target error) bool {
-	return e.deadline && target == context.DeadlineExceeded
-}
-
-// waited is the time since start as a message shows it: 8s rather than
-// 7.993s.
-func waited(start time.Time) time.Duration {
-	d := time.Since(start)
-	if d >= time.Second {
-		return d.Round(100 * time.Millisecond)
-	}
-	return d.Round(time.Millisecond)
-}
 
 // errDone is what lock returns when done reported, between two polls, that
 // the lock is no longer needed.
@@ -58,7 +52,9 @@ var errDone = errors.New("no longer needed")
 // file could not be replaced (int128/kubelogin#1144). It polls with a short,
 // growing delay up to wait. A holder that dies releases the lock with its
 // process, so the next poll succeeds. Between polls it asks done (if not
-// nil) whether the wait is over anyway, and then returns errDone.
+// nil) whether the wait is over anyway, and then returns errDone. Running
+// out of time, the wait's or the caller's deadline, is a *LockError; only
+// the caller's cancellation is returned as is.
 func lock(ctx context.Context, path string, wait time.Duration, done func() bool) (unlock func(), err error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	start := time.Now()
@@ -77,18 +73,13 @@ func lock(ctx context.Context, path string, wait time.Duration, done func() bool
 		select {
 		case <-waitCtx.Done():
 			t.Stop()
-			// A cancellation is the caller's to report. A deadline is a
-			// lock timeout all the same: nxcred gives the whole call and
-			// the lock wait the same length, and the call's deadline,
-			// set first, runs out first.
-			err := ctx.Err()
-			if errors.Is(err, context.DeadlineExceeded) {
-				return nil, &LockError{Path: path, Wait: min(wait, waited(start)), deadline: true}
-			}
-			if err != nil {
+			// A cancellation (Ctrl-C) is the caller's to report. A
+			// deadline, the caller's or this wait's, is spent waiting for
+			// the lock, and the message must say so.
+			if err := ctx.Err(); errors.Is(err, context.Canceled) {
 				return nil, err
 			}
-			return nil, &LockError{Path: path, Wait: wait}
+			return nil, &LockError{Profile: "the profile", Path: path, Wait: wait, Waited: time.Since(start)}
 		case <-t.C:
 		}
 		if done != nil && done() {

@@ -51,10 +51,10 @@ func TestGetSingleFlight(t *testing.T) {
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			s := &cache.Store{Dir: dir, Now: now, LockWait: 5 * time.Second}
+			s := &cache.Store{Dir: dir, Now: now, LockWait: time.Minute}
 			ready.Done()
 			<-start
-			results[i], errs[i] = s.Get(context.Background(), testSlot, f.fetch)
+			results[i], errs[i] = s.Get(context.Background(), testSlot, cache.Need{}, f.fetch)
 		}()
 	}
 	ready.Wait()
@@ -90,7 +90,7 @@ func TestGetLockTimeout(t *testing.T) {
 	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
 
 	begin := time.Now()
-	_, err := s.Get(t.Context(), testSlot, f.fetch)
+	_, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
 	took := time.Since(begin)
 
 	var le *cache.LockError
@@ -112,10 +112,10 @@ func TestGetLockTimeout(t *testing.T) {
 	if n := f.calls.Load(); n != 0 {
 		t.Errorf("Get() made %d token requests without the lock, want 0", n)
 	}
-	// Under a second: ten times LockWait would mean the wait is not bounded
-	// by LockWait.
-	if took < 100*time.Millisecond || took >= time.Second {
-		t.Errorf("Get() gave up after %s, want about LockWait (100ms)", took)
+	// A loaded machine may add seconds; a wait not bounded by LockWait lasts
+	// DefaultLockWait or until the test releases the lock.
+	if took < 100*time.Millisecond || took >= cache.DefaultLockWait {
+		t.Errorf("Get() gave up after %s, want LockWait (100ms) and well under DefaultLockWait", took)
 	}
 }
 
@@ -153,7 +153,7 @@ func TestGetReadsAgainUnderLock(t *testing.T) {
 func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
-	s.LockWait = 10 * time.Second
+	s.LockWait = time.Hour
 	holdLock(t, s.Dir, "prod")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -162,7 +162,7 @@ func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
 
 	begin := time.Now()
-	_, err := s.Get(ctx, testSlot, f.fetch)
+	_, err := s.Get(ctx, testSlot, cache.Need{}, f.fetch)
 	took := time.Since(begin)
 
 	if !errors.Is(err, context.Canceled) {
@@ -172,19 +172,20 @@ func TestGetContextCanceledWhileWaiting(t *testing.T) {
 	if errors.As(err, &le) {
 		t.Errorf("Get() canceled while waiting: error = %v, want no *LockError", err)
 	}
-	if took > time.Second {
-		t.Errorf("Get() returned %s after cancel was due, want promptly", took)
+	// A loaded machine may add seconds; ignoring the cancel waits an hour.
+	if took > time.Minute {
+		t.Errorf("Get() returned %s after it began, want soon after the cancel 20ms in", took)
 	}
 	if n := f.calls.Load(); n != 0 {
 		t.Errorf("Get() made %d token requests, want 0", n)
 	}
 }
 
-// TestGetContextDeadlineWhileWaiting: the caller's own deadline, met while
-// waiting for the lock, is reported as a lock timeout naming the profile and
-// its lock file, with the time waited. nxcred gives the call (NXCRED_TIMEOUT)
-// and the lock wait the same length, and the call's deadline, set first,
-// runs out first: users saw a bare "context deadline exceeded" instead.
+// TestGetContextDeadlineWhileWaiting: the caller's own deadline running out
+// while another process holds the lock is a lock timeout too, named as one
+// (not a bare "context deadline exceeded"): the slot's label, the lock file,
+// how long it waited, and NXCRED_TIMEOUT in the hint. The lock is never
+// released, so the deadline is the only way out.
 func TestGetContextDeadlineWhileWaiting(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
@@ -192,19 +193,28 @@ func TestGetContextDeadlineWhileWaiting(t *testing.T) {
 	lockPath, _ := holdLock(t, s.Dir, "prod")
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
-	_, err := s.Get(ctx, testSlot, (&fetcher{}).fetch)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Get() past the caller's deadline: error = %v, want %v", err, context.DeadlineExceeded)
-	}
+	slot := testSlot
+	slot.Label = "the environment profile"
+	_, err := s.Get(ctx, slot, cache.Need{}, (&fetcher{}).fetch)
 	var le *cache.LockError
-	if !errors.As(err, &le) || !errors.Is(err, cache.ErrLockTimeout) {
+	if !errors.As(err, &le) {
 		t.Fatalf("Get() past the caller's deadline: error = %v (%T), want a *LockError", err, err)
 	}
-	if le.Profile != "prod" || le.Path != lockPath {
-		t.Errorf("LockError = {Profile %q, Path %q}, want {prod, %s}", le.Profile, le.Path, lockPath)
+	for _, want := range []string{"timed out after ", "waiting for another nxcred process fetching the token of the environment profile", lockPath} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Get() error = %q, want it to contain %q", err, want)
+		}
 	}
-	if le.Wait <= 0 || le.Wait > time.Second {
-		t.Errorf("LockError.Wait = %s, want the caller's 30ms deadline, not LockWait (10s)", le.Wait)
+	if want := "raise NXCRED_TIMEOUT (now 10s)"; !strings.Contains(le.Hint(), want) {
+		t.Errorf("LockError.Hint() = %q, want it to contain %q", le.Hint(), want)
+	}
+	if !errors.Is(err, cache.ErrLockTimeout) {
+		t.Errorf("Get() error = %v, want it to wrap cache.ErrLockTimeout", err)
+	}
+	// Waited is the caller's 30ms, not the 10s LockWait; 5s leaves a loaded
+	// machine all the slack it needs.
+	if le.Waited <= 0 || le.Waited >= 5*time.Second {
+		t.Errorf("LockError.Waited = %s, want the caller's 30ms deadline, not LockWait (10s)", le.Waited)
 	}
 }
 
@@ -225,7 +235,7 @@ func TestRemoveWaitsForFetch(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Get(context.Background(), testSlot, slow)
+		_, err := s.Get(context.Background(), testSlot, cache.Need{}, slow)
 		done <- err
 	}()
 	<-fetching

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -29,10 +31,23 @@ func (s *Store) memoPath(name string) string { return filepath.Join(s.Dir, name+
 // hinter is an error with a hint (auth.FetchError and friends).
 type hinter interface{ Hint() string }
 
+// settingsDigest is the SHA-256 of Settings: a memo holds only the digest,
+// never the settings themselves (a proxy URL may carry a password).
+func (s *Store) settingsDigest() []byte {
+	var set string
+	if s.Settings != nil {
+		set = s.Settings.RequestSettings()
+	}
+	sum := sha256.Sum256([]byte(set))
+	return sum[:]
+}
+
 // remember seals err for slot for the duration d. It is sealed with the
 // slot's key like the token, so it binds to the secret that failed: after
 // nxcred login stores a corrected secret the memo no longer opens, and the
-// new secret is tried at once.
+// new secret is tried at once. It also records the digest of the request's
+// settings, so a call with other settings (a proxy or CA bundle fixed since)
+// is not handed a failure, and a hint, that are no longer its own.
 func (s *Store) remember(slot Slot, err error, d time.Duration) {
 	hint := ""
 	var h hinter
@@ -41,7 +56,7 @@ func (s *Store) remember(slot Slot, err error, d time.Duration) {
 	}
 	now := s.now()
 	t := Token{
-		AccessToken: memoPayload(err.Error(), hint),
+		AccessToken: memoPayload(s.settingsDigest(), err.Error(), hint),
 		TokenType:   "failure",
 		FetchedAt:   now,
 		Expiry:      now.Add(d),
@@ -55,7 +70,8 @@ func (s *Store) remember(slot Slot, err error, d time.Duration) {
 	}
 }
 
-// recall returns the remembered failure of slot if it is still current.
+// recall returns the remembered failure of slot if it is still current and
+// was met with the same settings.
 func (s *Store) recall(slot Slot) *FailedError {
 	data, err := readSmall(s.memoPath(slot.Name))
 	if err != nil {
@@ -66,8 +82,12 @@ func (s *Store) recall(slot Slot) *FailedError {
 	if err != nil || t.FetchedAt.After(now) || !now.Before(t.Expiry) {
 		return nil
 	}
-	msg, hint, ok := parseMemo(t.AccessToken)
+	digest, msg, hint, ok := parseMemo(t.AccessToken)
 	if !ok {
+		return nil
+	}
+	if !bytes.Equal(digest, s.settingsDigest()) {
+		s.log().Debug("remembered failure not replayed: the request settings changed since", "profile", slot.Name)
 		return nil
 	}
 	return &FailedError{Msg: msg, HintText: hint, At: t.FetchedAt}
@@ -79,19 +99,23 @@ func (s *Store) forget(name string) {
 	}
 }
 
-func memoPayload(msg, hint string) string {
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(msg)))
+// The memo payload is the settings digest (32 bytes), the message length
+// (uint32) and message, then the hint.
+func memoPayload(digest []byte, msg, hint string) string {
+	b := append([]byte(nil), digest...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
 	b = append(b, msg...)
 	return string(append(b, hint...))
 }
 
-func parseMemo(p string) (msg, hint string, ok bool) {
-	if len(p) < 4 {
-		return "", "", false
+func parseMemo(p string) (digest []byte, msg, hint string, ok bool) {
+	if len(p) < sha256.Size+4 {
+		return nil, "", "", false
 	}
+	digest, p = []byte(p[:sha256.Size]), p[sha256.Size:]
 	n := binary.BigEndian.Uint32([]byte(p[:4]))
 	if uint64(n) > uint64(len(p)-4) {
-		return "", "", false
+		return nil, "", "", false
 	}
-	return p[4 : 4+n], p[4+n:], true
+	return digest, p[4 : 4+n], p[4+n:], true
 }

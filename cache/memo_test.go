@@ -30,10 +30,10 @@ func TestRememberedFailure(t *testing.T) {
 	s.Remember = func(error) time.Duration { return 10 * time.Second }
 	rejected := hintErr{msg: "nexthink rejected the client id or secret of profile prod", hint: "run nxcred login"}
 	calls := 0
-	if _, err := s.Get(context.Background(), testSlot, countingFetch(&calls, rejected)); !errors.Is(err, rejected) {
+	if _, err := s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, rejected)); !errors.Is(err, rejected) {
 		t.Fatalf("Get() error = %v, want the fetch error", err)
 	}
-	_, err := s.Get(context.Background(), testSlot, countingFetch(&calls, rejected))
+	_, err := s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, rejected))
 	var fe *cache.FailedError
 	if !errors.As(err, &fe) || fe.Msg != rejected.msg || fe.Hint() != rejected.hint {
 		t.Fatalf("second Get() error = %#v, want the remembered failure with its hint", err)
@@ -45,7 +45,7 @@ func TestRememberedFailure(t *testing.T) {
 	// another secret (login stored a corrected one) does not see the memo
 	other := slotFor("prod", "the-corrected-secret", testID)
 	good := tokenAt("tok-good", t0, time.Hour)
-	res, err := s.Get(context.Background(), other, func(context.Context) (cache.Token, error) { calls++; return good, nil })
+	res, err := s.Get(context.Background(), other, cache.Need{}, func(context.Context) (cache.Token, error) { calls++; return good, nil })
 	if err != nil || res.Token.AccessToken != "tok-good" || calls != 2 {
 		t.Fatalf("Get() with another secret = %s, %v after %d fetches, want a fetch at once", fmtToken(res.Token), err, calls)
 	}
@@ -55,11 +55,46 @@ func TestRememberedFailure(t *testing.T) {
 		t.Errorf("prod.failed still exists after a successful fetch")
 	}
 	s.Drop("prod")
-	s.Get(context.Background(), testSlot, countingFetch(&calls, rejected))
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, rejected))
 	clk.set(t0.Add(11 * time.Second))
-	s.Get(context.Background(), testSlot, countingFetch(&calls, rejected))
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, rejected))
 	if calls != 4 {
 		t.Errorf("fetches after the memo expired = %d, want 4", calls)
+	}
+}
+
+// TestRememberedFailureSettings: a remembered failure is replayed only to a
+// call with the same request settings; after the user changes them (a proxy,
+// a CA bundle) the next call asks at once, and its own failure replaces the
+// memo.
+func TestRememberedFailureSettings(t *testing.T) {
+	s, _ := newStore(t)
+	s.Remember = func(error) time.Duration { return 3 * time.Second }
+	settings := "HTTPS_PROXY=http://proxy.example:3128"
+	s.Settings = cache.SettingsFunc(func() string { return settings })
+	tlsErr := hintErr{msg: "TLS failure talking to acme-login.eu.nexthink.cloud", hint: "point SSL_CERT_FILE at a bundle that includes its CA"}
+	calls := 0
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, tlsErr))
+	var fe *cache.FailedError
+	if _, err := s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, tlsErr)); !errors.As(err, &fe) || calls != 1 {
+		t.Fatalf("Get() with the same settings = %v after %d requests, want the remembered failure after 1", err, calls)
+	}
+	settings = "HTTPS_PROXY=\x00SSL_CERT_FILE=/etc/corp-ca.pem"
+	good := tokenAt("tok", t0, time.Hour)
+	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) { calls++; return good, nil })
+	if err != nil || res.Source != cache.Fetched || calls != 2 {
+		t.Fatalf("Get() after the settings changed = %s, %v after %d requests; want a request at once", srcName(res.Source), err, calls)
+	}
+	// The memo stores a digest, never the settings (a proxy password).
+	s.Drop("prod")
+	settings = "HTTPS_PROXY=http://user:Pr0xyPassw0rd@proxy.example:3128"
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, tlsErr))
+	data, err := os.ReadFile(s.Dir + "/prod.failed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "Pr0xyPassw0rd") {
+		t.Errorf("prod.failed holds the proxy password")
 	}
 }
 
@@ -70,7 +105,7 @@ func TestRememberedFailureNeverOpensAsToken(t *testing.T) {
 	s, _ := newStore(t)
 	s.Remember = func(error) time.Duration { return time.Minute }
 	calls := 0
-	s.Get(context.Background(), testSlot, countingFetch(&calls, errors.New("boom")))
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, errors.New("boom")))
 	if err := os.Rename(s.Dir+"/prod.failed", s.Path("prod")); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +119,7 @@ func TestRememberNotSet(t *testing.T) {
 	s, _ := newStore(t)
 	calls := 0
 	for range 3 {
-		s.Get(context.Background(), testSlot, countingFetch(&calls, errors.New("boom")))
+		s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, errors.New("boom")))
 	}
 	if calls != 3 {
 		t.Errorf("fetches = %d, want 3 when failures are not remembered", calls)
@@ -96,7 +131,7 @@ func TestRemoveDeletesMemo(t *testing.T) {
 	s, _ := newStore(t)
 	s.Remember = func(error) time.Duration { return time.Minute }
 	calls := 0
-	s.Get(context.Background(), testSlot, countingFetch(&calls, errors.New("boom")))
+	s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(&calls, errors.New("boom")))
 	if err := s.Remove("prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +157,7 @@ func TestLoosePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	res, err := s.Get(context.Background(), testSlot, func(context.Context) (cache.Token, error) {
+	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) {
 		calls++
 		return tokenAt("tok-2", t0, time.Hour), nil
 	})
@@ -145,23 +180,22 @@ func TestLoosePermissions(t *testing.T) {
 func TestLockErrorNamesProfile(t *testing.T) {
 	s, _ := newStore(t)
 	s.LockWait = 50 * time.Millisecond
-	hold := make(chan struct{})
-	go s.Get(context.Background(), testSlot, func(context.Context) (cache.Token, error) {
-		<-hold
-		return tokenAt("tok", t0, time.Hour), nil
-	})
-	defer close(hold)
-	time.Sleep(20 * time.Millisecond)
+	fetching, hold := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		_, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) {
+			close(fetching) // the holder has the lock while it fetches
+			<-hold
+			return tokenAt("tok", t0, time.Hour), nil
+		})
+		held <- err
+	}()
+	defer func() { close(hold); <-held }()
+	<-fetching
+	_, err := s.Get(context.Background(), testSlot, cache.Need{}, countingFetch(new(int), nil))
 	var le *cache.LockError
-	deadline := time.Now().Add(2 * time.Second)
-	for time.Now().Before(deadline) {
-		_, err := s.Get(context.Background(), testSlot, countingFetch(new(int), nil))
-		if errors.As(err, &le) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if le == nil || le.Profile != "prod" || !strings.Contains(le.Error(), "profile prod") || !strings.Contains(le.Error(), "prod.lock") || !strings.Contains(le.Hint(), "NXCRED_TIMEOUT") {
+	errors.As(err, &le)
+	if le == nil || le.Profile != "profile prod" || !strings.Contains(le.Error(), "profile prod") || !strings.Contains(le.Error(), "prod.lock") || !strings.Contains(le.Hint(), "NXCRED_TIMEOUT") {
 		t.Fatalf("LockError = %v, want one naming profile prod, its lock file and NXCRED_TIMEOUT", le)
 	}
 }

@@ -27,6 +27,58 @@ type Slot struct {
 	ID   Identity
 	// Key comes from DeriveKey.
 	Key []byte
+	// Label names the profile in messages ("profile prod"); empty means
+	// "profile <Name>".
+	Label string
+}
+
+func (s Slot) label() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return "profile " + s.Name
+}
+
+// Need is what a caller asks of Get beyond a token that is Fresh. The zero
+// value is an ordinary call.
+type Need struct {
+	// Refresh asks for a new token: a client refused the cached one, or the
+	// user asked. The cached token is replaced only once a new one is in
+	// hand: when the request fails Get returns its error and the cached
+	// token stays, untouched, for the calls that follow. A token fetched
+	// by a forced refresh less than RefreshWindow ago is served instead of
+	// asking again (Result.RefreshSkipped).
+	Refresh bool
+	// MinValid is the life the token must have left, when that is more
+	// than Margin. A cached token with less is refreshed; if that fails it
+	// is served Stale while it has not expired.
+	MinValid time.Duration
+}
+
+// satisfiedBy reports whether t may be served at now without a request.
+func (n Need) satisfiedBy(t Token, now time.Time) bool {
+	return !n.Refresh && t.Fresh(now) && t.Expiry.Sub(now) > n.MinValid
+}
+
+// settles reports whether t, the cached token at now, may be served to a
+// caller that began at began without a request, although satisfiedBy says
+// no: it is Fresh and was fetched after the caller began (by another
+// process, while this one waited: not the token it was asked to replace),
+// or it was fetched less than RefreshWindow ago and either that fetch was
+// itself forced (at most one forced refresh per window) or this call is
+// not forced (a MinValid the endpoint's tokens cannot meet). A refused
+// token is never served this way unless it came from a forced refresh.
+func (n Need) settles(t Token, now, began time.Time, refused bool) bool {
+	forced := n.Refresh || refused
+	switch {
+	case !t.Fresh(now):
+		return false
+	case t.FetchedAt.After(began) && !refused:
+		return true
+	case t.Recent(now):
+		return t.Forced || !forced
+	}
+	return false
 }
 
 // Source says where Get's token came from.
@@ -37,8 +89,9 @@ const (
 	FromCache Source = iota
 	// Fetched is a new token from the endpoint.
 	Fetched
-	// Stale is a cached token inside its last minute, served because the
-	// refresh failed; Result.RefreshErr says why.
+	// Stale is a cached token that is due for a refresh (inside its last
+	// minute, under Need.MinValid, or refused by a client) served because
+	// the refresh failed and it has not expired; Result.RefreshErr says why.
 	Stale
 )
 
@@ -50,7 +103,20 @@ type Result struct {
 	RefreshErr error
 	// WriteErr is set when a fetched token could not be cached.
 	WriteErr error
+	// RefreshSkipped says that a refresh was due (Need.Refresh, a token a
+	// client refused, Need.MinValid) but the token was fetched less than
+	// RefreshWindow ago, so it was served instead of asking again.
+	RefreshSkipped bool
 }
+
+// Settings describes the settings of a token request (Store.Settings).
+type Settings interface{ RequestSettings() string }
+
+// SettingsFunc is a Settings made of a function.
+type SettingsFunc func() string
+
+// RequestSettings calls f.
+func (f SettingsFunc) RequestSettings() string { return f() }
 
 // Fetcher gets a new token from the token endpoint.
 type Fetcher func(ctx context.Context) (Token, error)
@@ -68,6 +134,11 @@ type Store struct {
 	// Warn shows a problem the store worked around (a cache file or folder
 	// others could read); nil discards it.
 	Warn func(string)
+	// Settings, when set, describes what shapes a token request besides the
+	// slot: proxies, CA bundle, timeout. A remembered failure is replayed
+	// only to calls with the same settings, so a user who changes them is
+	// tried at once. Asked only when a failure is remembered or recalled.
+	Settings Settings
 
 	warned map[string]bool
 }
@@ -111,6 +182,10 @@ func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name+".to
 
 func (s *Store) lockPath(name string) string { return filepath.Join(s.Dir, name+".lock") }
 
+// refusedPath is where Refuse moves a token a client refused: out of the
+// way of the lock-free hit path, and kept to ride out a failed refresh.
+func (s *Store) refusedPath(name string) string { return filepath.Join(s.Dir, name+".refused") }
+
 func (s *Store) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -125,20 +200,30 @@ func (s *Store) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Get returns a token for slot: the cached one while it is Fresh, else a new
-// one from fetch. Cache hits take no lock. A miss takes the slot's lock, reads
-// again (another process may have just fetched), and only then fetches, so N
-// parallel callers make one token request.
-func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, error) {
+// Get returns a token for slot: the cached one while it is Fresh and meets
+// need, else a new one from fetch. Cache hits take no lock. A miss takes the
+// slot's lock, reads again (another process may have just fetched), and only
+// then fetches, so N parallel callers make one token request.
+//
+// A token that is due for a refresh but was itself fetched by a forced
+// refresh less than RefreshWindow ago is served without a request, whatever
+// made the refresh due. When the
+// request fails, a token that has not expired is served Stale, except to a
+// caller that asked for Need.Refresh: that caller gets the error, and the
+// cached token is kept for the others.
+func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (Result, error) {
 	if !ValidName(slot.Name) {
 		return Result{}, fmt.Errorf("invalid cache slot name %q", slot.Name)
 	}
-	if t, ok := s.read(slot); ok && t.Fresh(s.now()) {
-		return Result{Token: t, Source: FromCache}, nil
+	if !need.Refresh {
+		if t, ok := s.read(slot); ok && need.satisfiedBy(t, s.now()) {
+			return Result{Token: t, Source: FromCache}, nil
+		}
 	}
 	if err := s.ensureDir(); err != nil {
 		return Result{}, err
 	}
+	began := s.now()
 	start := time.Now()
 	wait := s.LockWait
 	if wait <= 0 {
@@ -151,50 +236,74 @@ func (s *Store) Get(ctx context.Context, slot Slot, fetch Fetcher) (Result, erro
 	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, func() bool {
 		t, ok := s.read(slot)
 		early = t
-		return ok && t.Fresh(s.now())
+		now := s.now()
+		return ok && (need.satisfiedBy(t, now) || need.settles(t, now, began, false))
 	})
 	if errors.Is(err, errDone) {
 		s.log().Debug("token written by another process while waiting", "profile", slot.Name, "took", time.Since(start))
-		return Result{Token: early, Source: FromCache}, nil
+		return Result{Token: early, Source: FromCache, RefreshSkipped: !need.satisfiedBy(early, s.now())}, nil
 	}
 	if err != nil {
 		var le *LockError
 		if errors.As(err, &le) {
-			le.Profile = slot.Name
+			le.Profile = slot.label()
 		}
 		return Result{}, err
 	}
 	defer unlock()
 	s.log().Debug("cache lock taken", "profile", slot.Name, "took", time.Since(start))
 
-	cached, ok := s.read(slot)
-	if ok && cached.Fresh(s.now()) {
+	cached, have := s.read(slot)
+	refused := false
+	if !have {
+		cached, have = s.readFile(slot, s.refusedPath(slot.Name))
+		refused = have
+	}
+	now := s.now()
+	if have && !refused && need.satisfiedBy(cached, now) {
 		return Result{Token: cached, Source: FromCache}, nil
+	}
+	if have && need.settles(cached, now, began, refused) {
+		s.log().Debug("refresh skipped: the token was fetched moments ago or while waiting", "profile", slot.Name, "fetched", now.Sub(cached.FetchedAt).Round(time.Millisecond), "refused", refused)
+		return Result{Token: cached, Source: FromCache, RefreshSkipped: true}, nil
+	}
+	// fallBack serves the cached token when a refresh fails, to callers
+	// that did not ask for a new one.
+	fallBack := func(err error) (Result, bool) {
+		if have && !need.Refresh && cached.Usable(s.now()) {
+			return Result{Token: cached, Source: Stale, RefreshErr: err}, true
+		}
+		return Result{}, false
 	}
 	if s.Remember != nil {
 		if ferr := s.recall(slot); ferr != nil {
 			s.log().Debug("failing fast with a failure remembered from another call", "profile", slot.Name, "at", ferr.At)
-			if ok && cached.Usable(s.now()) {
-				return Result{Token: cached, Source: Stale, RefreshErr: ferr}, nil
+			if res, ok := fallBack(ferr); ok {
+				return res, nil
 			}
 			return Result{}, ferr
 		}
 	}
 	t, err := fetch(ctx)
 	if err != nil {
-		if s.Remember != nil && ctx.Err() == nil {
+		// A failure is remembered unless the caller gave up (Ctrl-C): a
+		// timeout is the endpoint's, and the burst behind it fails fast.
+		if s.Remember != nil && !errors.Is(ctx.Err(), context.Canceled) {
 			if d := s.Remember(err); d > 0 {
 				s.remember(slot, err, d)
 			}
 		}
-		if ok && cached.Usable(s.now()) {
-			return Result{Token: cached, Source: Stale, RefreshErr: err}, nil
+		if res, ok := fallBack(err); ok {
+			return res, nil
 		}
 		return Result{}, err
 	}
 	if s.Remember != nil {
 		s.forget(slot.Name)
 	}
+	// A refresh asked for, or one a client's refusal made due, starts the
+	// window in which further forced refreshes serve this token.
+	t.Forced = need.Refresh || refused
 	res := Result{Token: t, Source: Fetched}
 	if t.Cacheable() {
 		res.WriteErr = s.write(slot, t)
@@ -230,10 +339,13 @@ func (s *Store) Peek(slot Slot) (Token, bool) {
 }
 
 // read opens the slot's file. Every failure is a miss.
-func (s *Store) read(slot Slot) (Token, bool) {
-	data, err := readSmall(s.Path(slot.Name))
+func (s *Store) read(slot Slot) (Token, bool) { return s.readFile(slot, s.Path(slot.Name)) }
+
+// readFile opens a token file of slot at path. Every failure is a miss.
+func (s *Store) readFile(slot Slot, path string) (Token, bool) {
+	data, err := readSmall(path)
 	if errors.Is(err, errNotPrivate) {
-		s.warn("%s is readable or writable by other users; not using it (it will be replaced by a private one)", s.Path(slot.Name))
+		s.warn("%s is readable or writable by other users; not using it (it will be replaced by a private one)", path)
 	}
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -294,7 +406,8 @@ func (s *Store) ensureDir() error {
 	return nil
 }
 
-// write replaces the slot's file atomically (see atomicfile.Write).
+// write replaces the slot's file atomically (see atomicfile.Write). A new
+// token in place, a token a client refused is no longer needed.
 func (s *Store) write(slot Slot, t Token) error {
 	data, err := Seal(t, slot)
 	if err == nil {
@@ -304,28 +417,50 @@ func (s *Store) write(slot Slot, t Token) error {
 		return fmt.Errorf("cannot write the token cache: %w", err)
 	}
 	atomicfile.Sweep(s.Path(slot.Name), time.Minute)
+	if err := os.Remove(s.refusedPath(slot.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log().Debug("cannot remove the refused token", "profile", slot.Name, "reason", err.Error())
+	}
 	return nil
 }
 
-// Drop deletes the cached token of slot name, and any remembered failure, so
-// the next Get asks the endpoint. It is how --refresh, git erase, docker
-// erase and GOAUTH retries invalidate a token.
+// Refuse marks the cached token of slot name as refused by a client (git
+// erase, docker logout): the next Get asks for a new one. The token is not
+// deleted but moved aside, off the lock-free hit path: if the new request
+// fails, Get still serves it while it has not expired, and a token fetched
+// less than RefreshWindow ago is served again without a request, which
+// bounds a client that erases in a loop. No lock is needed: the move is
+// atomic, and a token written after it is a new one, not the refused one.
+func (s *Store) Refuse(name string) error {
+	if !ValidName(name) {
+		return fmt.Errorf("invalid cache slot name %q", name)
+	}
+	err := robustio.Rename(s.Path(name), s.refusedPath(name))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot mark the cached token as refused: %w", err)
+	}
+	return nil
+}
+
+// Drop deletes the cached token of slot name (and a refused one), and any
+// remembered failure, so the next Get asks the endpoint.
 func (s *Store) Drop(name string) error {
 	if !ValidName(name) {
 		return fmt.Errorf("invalid cache slot name %q", name)
 	}
 	s.forget(name)
-	err := robustio.RemoveAll(s.Path(name))
-	if err != nil {
-		return fmt.Errorf("cannot remove the cached token: %w", err)
+	for _, p := range []string{s.Path(name), s.refusedPath(name)} {
+		if err := robustio.RemoveAll(p); err != nil {
+			return fmt.Errorf("cannot remove the cached token: %w", err)
+		}
 	}
 	return nil
 }
 
-// Remove deletes everything the cache holds for slot name: token, lock,
-// remembered failure and leftover temp files. Used by logout and login. It
-// takes the slot's lock first, so a fetch in flight finishes (and writes)
-// before the token is removed, not after.
+// Remove deletes everything the cache holds for slot name: token, refused
+// token, lock, remembered failure, handed-token table and leftover temp
+// files. Used by logout and login. It takes the slot's lock first, so a
+// fetch in flight finishes (and writes) before the token is removed, not
+// after.
 func (s *Store) Remove(name string) error {
 	if err := s.Drop(name); err != nil {
 		return err
@@ -336,6 +471,10 @@ func (s *Store) Remove(name string) error {
 			wait = DefaultLockWait
 		}
 		unlock, err := lock(context.Background(), s.lockPath(name), wait, nil)
+		var le *LockError
+		if errors.As(err, &le) {
+			le.Profile = "profile " + name
+		}
 		if err != nil {
 			return err
 		}
@@ -347,7 +486,7 @@ func (s *Store) Remove(name string) error {
 			return err
 		}
 	}
-	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name)) {
+	for _, p := range append(atomicfile.TempFiles(s.Path(name)), s.lockPath(name), s.memoPath(name), s.handedPath(name)) {
 		err := os.Remove(p)
 		if err == nil || errors.Is(err, fs.ErrNotExist) {
 			continue

@@ -54,11 +54,13 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.no
 func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // newStore returns a store on a folder that does not exist yet, so Get must
-// create it, and a clock at t0.
+// create it, and a clock at t0. Its lock wait is a minute: a test that waits
+// for a lock sees it released by the test's own doing, never a timer firing
+// first on a loaded machine; tests of the wait itself set a short one.
 func newStore(t *testing.T) (*cache.Store, *clock) {
 	t.Helper()
 	c := &clock{now: t0}
-	return &cache.Store{Dir: filepath.Join(t.TempDir(), "nxcred"), Now: c.Now, LockWait: 2 * time.Second}, c
+	return &cache.Store{Dir: filepath.Join(t.TempDir(), "nxcred"), Now: c.Now, LockWait: time.Minute}, c
 }
 
 func exists(t *testing.T, path string) bool {
@@ -84,7 +86,7 @@ func mustPut(t *testing.T, s *cache.Store, slot cache.Slot, tok cache.Token) {
 func checkGet(t *testing.T, s *cache.Store, f *fetcher, wantSrc cache.Source, want cache.Token, wantCalls int32) cache.Result {
 	t.Helper()
 	before := f.calls.Load()
-	res, err := s.Get(t.Context(), testSlot, f.fetch)
+	res, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
 	if err != nil {
 		t.Fatalf("Get() error = %v, want nil", err)
 	}
@@ -278,7 +280,7 @@ func TestGetFetchError(t *testing.T) {
 			}
 			c.set(tt.now)
 			f := &fetcher{err: errBoom}
-			res, err := s.Get(t.Context(), testSlot, f.fetch)
+			res, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
 			if n := f.calls.Load(); n != 1 {
 				t.Errorf("Get() made %d token requests, want 1", n)
 			}
@@ -369,7 +371,7 @@ func TestGetWriteError(t *testing.T) {
 	}
 	fresh := tokenAt("fresh", t0, time.Hour)
 	f := &fetcher{tok: fresh}
-	res, err := s.Get(t.Context(), testSlot, f.fetch)
+	res, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
 	if err != nil {
 		t.Fatalf("Get() error = %v, want nil", err)
 	}
@@ -422,7 +424,7 @@ func TestRemove(t *testing.T) {
 	tok := tokenAt("cached", t0, time.Hour)
 	staging := cache.Slot{Name: "staging", ID: testID, Key: testSlot.Key}
 	for _, slot := range []cache.Slot{testSlot, staging} {
-		if _, err := s.Get(t.Context(), slot, (&fetcher{tok: tok}).fetch); err != nil {
+		if _, err := s.Get(t.Context(), slot, cache.Need{}, (&fetcher{tok: tok}).fetch); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -503,7 +505,7 @@ func TestInvalidNameRefused(t *testing.T) {
 			slot := testSlot
 			slot.Name = name
 			f := &fetcher{tok: tokenAt("t", t0, time.Hour)}
-			if _, err := s.Get(t.Context(), slot, f.fetch); err == nil {
+			if _, err := s.Get(t.Context(), slot, cache.Need{}, f.fetch); err == nil {
 				t.Errorf("Get(slot %q) error = nil, want an error", name)
 			}
 			if n := f.calls.Load(); n != 0 {

@@ -9,7 +9,7 @@ import (
 
 func TestMargin(t *testing.T) {
 	t.Parallel()
-	// DESIGN.md: serve the cached token while more than 60 s remain.
+	// docs/protocols.md §0.6: serve the cached token while more than 60 s remain.
 	if cache.Margin != 60*time.Second {
 		t.Errorf("Margin = %s, want 1m0s", cache.Margin)
 	}
@@ -100,16 +100,37 @@ func TestCacheable(t *testing.T) {
 	}
 }
 
+// TestReportedExpiry: a client is told the expiry minus the margin while that
+// is still ahead; a token inside its last minute (served stale) reports its
+// real expiry, never an instant already past.
 func TestReportedExpiry(t *testing.T) {
 	t.Parallel()
-	for _, life := range []time.Duration{time.Hour, 90 * time.Second, 30 * time.Second} {
-		t.Run(life.String(), func(t *testing.T) {
-			t.Parallel()
-			tok := tokenAt("at", t0, life)
-			want := t0.Add(life - 60*time.Second)
-			if got := tok.ReportedExpiry(); !got.Equal(want) {
-				t.Errorf("%s.ReportedExpiry() = %s, want %s", fmtToken(tok), got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
-			}
-		})
+	hour := tokenAt("at", t0, time.Hour)
+	short := tokenAt("short", t0, 30*time.Second)
+	tests := []struct {
+		name string
+		tok  cache.Token
+		now  time.Time
+		want time.Time
+	}{
+		{"just fetched", hour, t0, hour.Expiry.Add(-cache.Margin)},
+		{"61s left", hour, hour.Expiry.Add(-61 * time.Second), hour.Expiry.Add(-cache.Margin)},
+		{"a nanosecond more than the margin left", hour, hour.Expiry.Add(-cache.Margin - 1), hour.Expiry.Add(-cache.Margin)},
+		{"exactly the margin left", hour, hour.Expiry.Add(-cache.Margin), hour.Expiry},
+		{"stale, 30s left", hour, hour.Expiry.Add(-30 * time.Second), hour.Expiry},
+		{"stale, 1ms left", hour, hour.Expiry.Add(-time.Millisecond), hour.Expiry},
+		{"lifetime under the margin", short, t0, short.Expiry},
+	}
+	for _, tt := range tests {
+		if got := tt.tok.ReportedExpiry(tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s: %s.ReportedExpiry(%s) = %s, want %s", tt.name, fmtToken(tt.tok), tt.now.Format(time.RFC3339Nano), got.Format(time.RFC3339Nano), tt.want.Format(time.RFC3339Nano))
+		}
+	}
+	// For every instant of a token's life, what is reported is after it.
+	for off := time.Duration(0); off < time.Hour; off += 250 * time.Millisecond {
+		now := t0.Add(off)
+		if got := hour.ReportedExpiry(now); !got.After(now) {
+			t.Fatalf("%s.ReportedExpiry(t0+%s) = %s, want after now", fmtToken(hour), off, got.Format(time.RFC3339Nano))
+		}
 	}
 }

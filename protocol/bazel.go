@@ -15,7 +15,7 @@ const maxBazelRequest = 1 << 20
 
 // ParseBazelRequest reads a get-credentials request, {"uri": "..."}
 // (EngFlow credential-helper spec, schemas/get-credentials-request.schema.json;
-// PROTOCOLS.md §4.1).
+// docs/protocols.md §4.1).
 //
 // Unknown properties are tolerated, as the spec requires. The input is
 // bounded to 1 MiB. It must be exactly one JSON object; "uri" must appear
@@ -104,10 +104,10 @@ type bazelResponse struct {
 // {"headers":{"Authorization":["Bearer <token>"]},"expires":"<RFC 3339>"}
 // and a newline; expires is UTC with no fractional seconds, because Bazel
 // parses it with the Java pattern yyyy-MM-dd'T'HH:mm:ssXXX and fails the
-// whole response on anything else (PROTOCOLS.md §4.5), and is left out when
+// whole response on anything else (docs/protocols.md §4.5), and is left out when
 // Expires is zero. c == nil writes {"headers":{}}, the spec's "no
 // credentials needed", for a host that is not nxcred's: in Bazel a failing
-// helper fails the build (PROTOCOLS.md §4.2).
+// helper fails the build (docs/protocols.md §4.2).
 func WriteBazelResponse(w io.Writer, c *Credential) error {
 	resp := bazelResponse{Headers: map[string][]string{}}
 	if c != nil {

@@ -88,7 +88,7 @@ func isB64TokenByte(b byte) bool {
 }
 
 // formatExpiry renders an (already checked) expiry the way client-go and
-// Bazel parse it: RFC 3339 in UTC, whole seconds, "Z" (PROTOCOLS.md §1.3, §4.5).
+// Bazel parse it: RFC 3339 in UTC, whole seconds, "Z" (docs/protocols.md §0.6, §4.5).
 func formatExpiry(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }

@@ -1,6 +1,9 @@
 package protocol
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -47,7 +50,7 @@ func TestDockerServerHost(t *testing.T) {
 }
 
 func TestDockerUsername(t *testing.T) {
-	// docker reads "<token>" as "Secret is an identity token" (PROTOCOLS.md §3.2).
+	// docker reads "<token>" as "Secret is an identity token" (docs/protocols.md §3.2).
 	if DockerUsername == "" || DockerUsername == "<token>" {
 		t.Errorf("DockerUsername = %q, want a fixed name other than \"<token>\"", DockerUsername)
 	}
@@ -65,6 +68,46 @@ func FuzzDockerServerHost(f *testing.F) {
 		}
 		if err == nil && (got == "" || NormalizeHost("", got) != got) {
 			t.Fatalf("DockerServerHost(%q) = %q, not a normalized host", in, got)
+		}
+	})
+}
+
+// chunks gives data in reads of at most size bytes.
+type chunks struct {
+	data []byte
+	size int
+}
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.size)], c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// FuzzDockerInput: whatever stdin holds and however it arrives, reading it
+// through DockerInput gives all of it up to MaxDockerInput bytes, and past
+// that the first MaxDockerInput bytes and ErrDockerInputTooLong, having read
+// at most one byte more.
+func FuzzDockerInput(f *testing.F) {
+	f.Add([]byte("https://acme.api.eu.nexthink.cloud/v1/\n"), uint16(1), uint16(7))
+	f.Add([]byte("a\n"), uint16(MaxDockerInput/2), uint16(4096))
+	f.Add([]byte("xy"), uint16(MaxDockerInput/2), uint16(1))
+	f.Add([]byte("xy"), uint16(MaxDockerInput/2+1), uint16(65535))
+	f.Fuzz(func(t *testing.T, unit []byte, repeat, size uint16) {
+		data := bytes.Repeat(unit, int(repeat))
+		src := &chunks{data: data, size: int(size)%8192 + 1}
+		got, err := io.ReadAll(DockerInput(src))
+		read := len(data) - len(src.data)
+		switch {
+		case len(data) <= MaxDockerInput:
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("DockerInput of %d bytes = %d bytes, %v; want all of it", len(data), len(got), err)
+			}
+		case !errors.Is(err, ErrDockerInputTooLong) || !bytes.Equal(got, data[:MaxDockerInput]) || read > MaxDockerInput+1:
+			t.Fatalf("DockerInput of %d bytes = %d bytes, %v, having read %d; want %d bytes and ErrDockerInputTooLong", len(data), len(got), err, read, MaxDockerInput)
 		}
 	})
 }

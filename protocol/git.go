@@ -25,7 +25,7 @@ type GitRequest struct {
 	Attrs                          map[string][]string // every key as read, for anything else
 }
 
-// ParseGitRequest reads key=value lines (git-credential(1), PROTOCOLS.md
+// ParseGitRequest reads key=value lines (git-credential(1), docs/protocols.md
 // §2.2) until a blank line or EOF.
 //
 //   - A line ends at LF; one CR right before the LF is dropped, as git's
@@ -267,7 +267,7 @@ func (r GitRequest) GitHost() string {
 	return NormalizeHost(r.Protocol, r.Host)
 }
 
-// WriteGitCredential answers `get` (PROTOCOLS.md §2.4).
+// WriteGitCredential answers `get` (docs/protocols.md §2.4).
 //
 // When the request announced capability[]=authtype (git >= 2.46) it writes
 // capability[]=authtype, authtype=Bearer, credential=<token>, ephemeral=1,

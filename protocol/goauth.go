@@ -22,8 +22,16 @@ type GoAuthRequest struct {
 	Status int      // HTTP status of the 4xx response given on stdin with the URL, 0 if none
 }
 
+// Refused reports whether the server refused the credentials the go
+// command sent: 401 or 403. The go command calls GOAUTH with the URL after
+// any 4xx, including the 404 and 410 with which a module proxy says "not
+// here, try the next one"; those say nothing about the token.
+func (r GoAuthRequest) Refused() bool {
+	return r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden
+}
+
 // ParseGoAuth takes the arguments after the command words (0 or 1 URL) and
-// stdin (PROTOCOLS.md §5.2).
+// stdin, as `go help goauth` describes them.
 //
 // With no argument it is the go command's first, URL-less call: stdin is
 // empty and not read. With one URL, the go command has had a 4xx from it

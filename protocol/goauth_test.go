@@ -61,6 +61,15 @@ func TestParseGoAuth(t *testing.T) {
 	}
 }
 
+// Only 401 and 403 refuse the token; a proxy's 404 or 410 says "not here".
+func TestGoAuthRefused(t *testing.T) {
+	for status, want := range map[int]bool{0: false, 400: false, 401: true, 403: true, 404: false, 407: false, 410: false, 429: false, 500: false} {
+		if got := (GoAuthRequest{Status: status}).Refused(); got != want {
+			t.Errorf("GoAuthRequest{Status: %d}.Refused() = %v, want %v", status, got, want)
+		}
+	}
+}
+
 // stdinTrap fails the test if read.
 type stdinTrap struct{ t *testing.T }
 

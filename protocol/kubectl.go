@@ -7,8 +7,8 @@ import (
 	"io"
 )
 
-// The ExecCredential API versions client-go v0.32 accepts (PROTOCOLS.md §1.6:
-// v1alpha1 was removed in Kubernetes 1.24).
+// The ExecCredential API versions client-go v0.32 accepts (v1alpha1 was
+// removed in Kubernetes 1.24).
 const (
 	KubeAPIV1      = "client.authentication.k8s.io/v1"
 	KubeAPIV1beta1 = "client.authentication.k8s.io/v1beta1"
@@ -25,7 +25,7 @@ type ExecInfo struct {
 }
 
 // execInfoJSON is the subset of the ExecCredential client-go puts in
-// KUBERNETES_EXEC_INFO that nxcred reads (PROTOCOLS.md §1.2). Other fields,
+// KUBERNETES_EXEC_INFO that nxcred reads. Other fields,
 // such as the cluster's CA data, are ignored like client-go ignores unknown
 // fields.
 type execInfoJSON struct {
@@ -84,7 +84,7 @@ func checkKubeAPIVersion(v string) error {
 	return nil
 }
 
-// execCredentialJSON is the plugin's answer (PROTOCOLS.md §1.3); v1 and
+// execCredentialJSON is the plugin's answer (client-go's ExecCredential); v1 and
 // v1beta1 are field-for-field identical.
 type execCredentialJSON struct {
 	APIVersion string         `json:"apiVersion"`
@@ -102,7 +102,7 @@ type execStatusJSON struct {
 // it asked for), kind ExecCredential, status.token, and
 // status.expirationTimestamp as t.UTC().Format(time.RFC3339) when Expires is
 // non-zero. client-go reuses the token until exactly that instant, with no
-// skew of its own (PROTOCOLS.md §1.5), which is why Expires already carries
+// skew of its own (client-go exec.go, credsExpired), which is why Expires already carries
 // nxcred's margin.
 func WriteExecCredential(w io.Writer, apiVersion string, c Credential) error {
 	if err := checkKubeAPIVersion(apiVersion); err != nil {

@@ -19,11 +19,17 @@ import (
 
 // WriteKubectlSetup writes a kubeconfig users: entry that runs exe (nxcred's
 // absolute path) as the exec plugin for profile, headed by comments with the
-// kubectl config set-credentials command that adds the same entry.
-func WriteKubectlSetup(w io.Writer, exe, profile string) error {
+// kubectl config set-credentials command that adds the same entry. addHost
+// is the exact command that adds a host to profile, for the comment that
+// explains provideClusterInfo.
+func WriteKubectlSetup(w io.Writer, exe, profile, addHost string) error {
 	// command is absolute so that client-go's plugin allow-lists (kuberc,
 	// client-go 1.35+) can name it; interactiveMode Never because nxcred
-	// never prompts (PROTOCOLS §1.1).
+	// never prompts. provideClusterInfo true because a user entry can be put
+	// in a context of any cluster: with it client-go names the cluster's
+	// server in KUBERNETES_EXEC_INFO and nxcred refuses a server that is not
+	// a host of the profile; without it, nxcred cannot tell where the token
+	// goes.
 	user := kubeconfigUser(profile)
 	args := []string{"kubectl", "--profile", profile}
 	set := []string{"kubectl", "config", "set-credentials", user,
@@ -32,13 +38,15 @@ func WriteKubectlSetup(w io.Writer, exe, profile string) error {
 	for _, arg := range args {
 		set = append(set, "--exec-arg="+arg)
 	}
-	set = append(set, "--exec-interactive-mode=Never", "--exec-provide-cluster-info=false")
+	set = append(set, "--exec-interactive-mode=Never", "--exec-provide-cluster-info=true")
 	hint := fmt.Sprintf("nxcred is not at %s: install it (https://github.com/nxcred/nxcred), then run nxcred configure kubectl --profile %s", exe, profile)
 
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# kubeconfig user for nxcred profile %s; to add it to your kubeconfig, run:\n", profile)
 	fmt.Fprintf(&b, "#   %s\n", ShellCommand(set))
 	fmt.Fprintf(&b, "# then use it in a context: kubectl config set-context CONTEXT --user=%s\n", user)
+	fmt.Fprintf(&b, "# provideClusterInfo: true lets nxcred see the cluster's server and refuse to send a Nexthink token to one that is not a host of\n")
+	fmt.Fprintf(&b, "# profile %s, whatever context this user is put in. Add the cluster's host to the profile: %s\n", profile, addHost)
 	fmt.Fprintf(&b, "# Tools built with client-go older than 1.22 need apiVersion client.authentication.k8s.io/v1beta1.\n")
 	fmt.Fprintf(&b, "users:\n")
 	fmt.Fprintf(&b, "- name: %s\n", yamlString(user))
@@ -51,7 +59,7 @@ func WriteKubectlSetup(w io.Writer, exe, profile string) error {
 		fmt.Fprintf(&b, "      - %s\n", yamlString(arg))
 	}
 	fmt.Fprintf(&b, "      interactiveMode: Never\n")
-	fmt.Fprintf(&b, "      provideClusterInfo: false\n")
+	fmt.Fprintf(&b, "      provideClusterInfo: true\n")
 	fmt.Fprintf(&b, "      installHint: %s\n", jsonString(hint))
 	return writeAll(w, b.Bytes())
 }
@@ -68,21 +76,31 @@ func gitHelper(profile string) string { return "nxcred --profile " + profile }
 // GitSetupCommands are the git commands (argv, "git" first) that make nxcred
 // with profile the only credential helper for each of hosts.
 //
-// For each host: first an empty value, which drops the helpers configured
-// before it for that URL (a credential-store or keychain would replay an
-// expired token, PROTOCOLS §2.7), then nxcred. Scoped to
-// credential.https://<host>, they leave every other host alone, and running
-// them twice leaves the same config.
+// git builds a host's helper list from every matching entry in config order,
+// an empty value emptying it, and sends each credential that worked to every
+// helper in it ("store"): a storage helper listed with nxcred would keep
+// nxcred's tokens, and a credential-store or keychain before it would replay
+// an expired one. So for each host: first nxcred's earlier entries are
+// removed (the command exits 5, harmlessly, when there are none), then an
+// empty value and nxcred are added, scoped to credential.https://<host>.
+// Added anew, they go after every helper ~/.gitconfig holds when this runs,
+// and the empty value drops them all for that host; every other host keeps
+// them, and running the commands again leaves the same config.
 func GitSetupCommands(profile string, hosts []string) [][]string {
 	var cmds [][]string
 	for _, h := range hosts {
 		key := "credential.https://" + h + ".helper"
 		cmds = append(cmds,
-			[]string{"git", "config", "--global", "--replace-all", key, ""},
+			[]string{"git", "config", "--global", "--unset-all", key},
+			[]string{"git", "config", "--global", "--add", key, ""},
 			[]string{"git", "config", "--global", "--add", key, gitHelper(profile)})
 	}
 	return cmds
 }
+
+// GitUnsetNothing is the exit status of git config --unset-all when there
+// was nothing to unset.
+const GitUnsetNothing = 5
 
 // WriteGitSetup writes GitSetupCommands as shell commands, one a line, headed
 // by comments saying what they do.
@@ -90,7 +108,9 @@ func WriteGitSetup(w io.Writer, profile string, hosts []string) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# git asks nxcred (profile %s) for credentials for these hosts, and only these.\n", profile)
 	fmt.Fprintf(&b, "# %q makes git run git-credential-nxcred, which must be on PATH (install.sh puts it beside nxcred).\n", gitHelper(profile))
-	fmt.Fprintf(&b, "# The empty value first drops the helpers configured before it (credential-store, a keychain), so none of them replays an expired token.\n")
+	fmt.Fprintf(&b, "# --unset-all removes nxcred's earlier entries (it exits 5 when there are none), so that the entries added go after every helper\n")
+	fmt.Fprintf(&b, "# already configured: their empty value drops those helpers (credential-store, a keychain) for these hosts, so none of them\n")
+	fmt.Fprintf(&b, "# keeps nxcred's tokens or replays an expired one.\n")
 	for _, c := range GitSetupCommands(profile, hosts) {
 		fmt.Fprintln(&b, ShellCommand(c))
 	}

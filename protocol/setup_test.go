@@ -225,9 +225,11 @@ func TestQuoting(t *testing.T) {
 func TestGitSetupCommands(t *testing.T) {
 	got := GitSetupCommands("prod", []string{"acme.api.eu.nexthink.cloud", "proxy.example.com:8443"})
 	want := [][]string{
-		{"git", "config", "--global", "--replace-all", "credential.https://acme.api.eu.nexthink.cloud.helper", ""},
+		{"git", "config", "--global", "--unset-all", "credential.https://acme.api.eu.nexthink.cloud.helper"},
+		{"git", "config", "--global", "--add", "credential.https://acme.api.eu.nexthink.cloud.helper", ""},
 		{"git", "config", "--global", "--add", "credential.https://acme.api.eu.nexthink.cloud.helper", "nxcred --profile prod"},
-		{"git", "config", "--global", "--replace-all", "credential.https://proxy.example.com:8443.helper", ""},
+		{"git", "config", "--global", "--unset-all", "credential.https://proxy.example.com:8443.helper"},
+		{"git", "config", "--global", "--add", "credential.https://proxy.example.com:8443.helper", ""},
 		{"git", "config", "--global", "--add", "credential.https://proxy.example.com:8443.helper", "nxcred --profile prod"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -245,7 +247,9 @@ func TestSetupWriters(t *testing.T) {
 		write   func(w io.Writer) error
 		wantErr string
 	}{
-		{name: "WriteKubectlSetup", write: func(w io.Writer) error { return WriteKubectlSetup(w, "/usr/bin/nxcred", "prod") }},
+		{name: "WriteKubectlSetup", write: func(w io.Writer) error {
+			return WriteKubectlSetup(w, "/usr/bin/nxcred", "prod", "nxcred login --profile prod --host HOST")
+		}},
 		{name: "WriteGitSetup", write: func(w io.Writer) error { return WriteGitSetup(w, "prod", hosts) }},
 		{name: "WriteDockerSetup", write: func(w io.Writer) error { return WriteDockerSetup(w, hosts) }},
 		{name: "WriteBazelSetup", write: func(w io.Writer) error { return WriteBazelSetup(w, "/usr/bin/nxcred", "prod", hosts, nil) }},

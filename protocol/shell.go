@@ -13,7 +13,7 @@ var TokenFormats = []string{"raw", "json", "header"}
 
 // tokenJSON is the json format. Field names follow the OAuth 2.0 token
 // response (RFC 6749 §5.1) plus expires_at as an absolute RFC 3339 UTC
-// instant, the lesson of az's local-time expiresOn (PROTOCOLS.md §6).
+// instant, the lesson of az's local-time expiresOn (docs/protocols.md §6.2).
 type tokenJSON struct {
 	TokenType   string `json:"token_type"`
 	AccessToken string `json:"access_token"`

@@ -193,9 +193,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-h.release:
 		case <-r.Context().Done():
-			return
+			// Not answered, for the same reason as a delayed answer below.
+			panic(http.ErrAbortHandler)
 		case <-s.closing:
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if scripted != nil && scripted.Delay > 0 {
@@ -205,9 +206,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
-			return
+			// The client went away. Returning would send an empty 200,
+			// which a client that is closing the connection at its
+			// deadline can still receive (net/http hands over a response
+			// that races the close): abort without answering, as a real
+			// endpoint would not answer 200 to a client that left.
+			panic(http.ErrAbortHandler)
 		case <-s.closing:
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if scripted != nil {

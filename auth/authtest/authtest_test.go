@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -258,8 +259,9 @@ func TestSettings(t *testing.T) {
 	}
 
 	s.SetJWT(true, 300*time.Second)
-	now := time.Now()
+	before := time.Now()
 	a = do(t, http.DefaultClient, s.URL(), documented())
+	after := time.Now()
 	tok, _ := a.json["access_token"].(string)
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
@@ -276,8 +278,9 @@ func TestSettings(t *testing.T) {
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		t.Fatalf("JWT payload %s: %v", payload, err)
 	}
-	if d := time.Unix(claims.Exp, 0).Sub(now); d < 299*time.Second || d > 301*time.Second {
-		t.Errorf("JWT exp = now%+v, want now+5m0s", d)
+	// exp is in whole seconds, taken while the request was served.
+	if exp := time.Unix(claims.Exp, 0); exp.Before(before.Add(299*time.Second)) || exp.After(after.Add(300*time.Second)) {
+		t.Errorf("JWT exp = request start%+v, want 5m0s after the request", exp.Sub(before))
 	}
 	if !strings.HasPrefix(claims.Jti, "tok-3-") {
 		t.Errorf("JWT jti = %q, want tok-3-...", claims.Jti)
@@ -337,19 +340,29 @@ func TestViolationConsumesScriptedAnswer(t *testing.T) {
 func TestCloseEndsDelay(t *testing.T) {
 	t.Parallel()
 	s := authtest.NewPlain(clientID, secret)
-	s.SetDelay(2 * time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	s.SetDelay(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r := documented()
 	req, _ := http.NewRequestWithContext(ctx, r.method, s.TokenURL(), strings.NewReader(r.body))
 	req.Header.Set("Content-Type", r.contentType)
 	req.SetBasicAuth(url.QueryEscape(r.id), url.QueryEscape(r.secret))
+	// The client gives up once the server holds its request, however long
+	// the request takes to arrive.
+	go func() {
+		for s.Hits() == 0 && ctx.Err() == nil {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
 	if _, err := http.DefaultClient.Do(req); err == nil {
-		t.Fatal("request with a 100ms timeout to a 2s delay succeeded, want a timeout")
+		t.Fatal("request to an answer delayed by an hour succeeded, want it canceled")
 	}
 	t0 := time.Now()
 	s.Close()
-	if took := time.Since(t0); took > time.Second {
+	// A loaded machine may add seconds; only waiting out the delay takes
+	// an hour.
+	if took := time.Since(t0); took > time.Minute {
 		t.Errorf("Close() after the client gave up took %s, want the delay ended at once", took)
 	}
 	if n := s.Hits(); n != 1 {
@@ -380,4 +393,30 @@ func TestHold(t *testing.T) {
 	if a := do(t, http.DefaultClient, s.URL(), documented()); a.status != 200 {
 		t.Errorf("request after release = %d, want 200", a.status)
 	}
+}
+
+// A delayed answer whose client went away is aborted, not answered: an
+// empty 200 sent then could still reach a client closing the connection at
+// its deadline, which would report "not a token" instead of "timed out".
+func TestCanceledRequestGetsNoAnswer(t *testing.T) {
+	t.Parallel()
+	s := plain(t)
+	s.SetDelay(time.Hour)
+	r := documented()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, r.method, authtest.TokenPath, strings.NewReader(r.body))
+	req.Header.Set("Content-Type", r.contentType)
+	req.SetBasicAuth(url.QueryEscape(r.id), url.QueryEscape(r.secret))
+	rec := httptest.NewRecorder()
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("ServeHTTP for a client that left panicked with %v, want http.ErrAbortHandler", v)
+		}
+		if rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+			t.Errorf("ServeHTTP for a client that left wrote %d %q %v, want nothing", rec.Code, rec.Body, rec.Header())
+		}
+	}()
+	s.ServeHTTP(rec, req)
+	t.Errorf("ServeHTTP for a client that left returned (an empty 200), want it aborted")
 }

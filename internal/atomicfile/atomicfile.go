@@ -17,13 +17,21 @@ import (
 // robustio.Rename retries the transient errors Windows gives while another
 // process has the target open. A process killed at any point leaves the old
 // file or the new one, plus at most a temp file that Sweep removes.
-func Write(path string, data []byte) error {
+func Write(path string, data []byte) error { return write(path, data, "") }
+
+// WriteHidden is Write with the temp file named .base.<digits>.tmp, for a
+// folder where base.<digits>.tmp could be a file of its own (the names of
+// the file keyring's items have no suffix that tells them from a temp file).
+// SweepHidden removes what a killed writer left.
+func WriteHidden(path string, data []byte) error { return write(path, data, ".") }
+
+func write(path string, data []byte, prefix string) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		// CreateTemp("") would mean the system temp folder, not this one.
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, base+".*.tmp")
+	f, err := os.CreateTemp(dir, prefix+base+".*.tmp")
 	if err != nil {
 		return err
 	}
@@ -66,8 +74,11 @@ func clearReadOnly(path string) {
 // TempFiles lists the temp files Write may have left beside path: exactly
 // base.<digits>.tmp, as os.CreateTemp names them, so that the temp files of
 // another file whose name starts with base are never included.
-func TempFiles(path string) []string {
+func TempFiles(path string) []string { return tempFiles(path, "") }
+
+func tempFiles(path, prefix string) []string {
 	dir, base := filepath.Split(path)
+	base = prefix + base
 	if dir == "" {
 		dir = "."
 	}
@@ -92,8 +103,16 @@ func TempFiles(path string) []string {
 
 // Sweep removes temp files beside path older than age, left by a writer that
 // was killed, so a folder cannot grow without bound.
-func Sweep(path string, age time.Duration) {
-	for _, p := range TempFiles(path) {
+func Sweep(path string, age time.Duration) { sweep(path, "", age) }
+
+// HiddenTempFiles is TempFiles for the temp files of WriteHidden.
+func HiddenTempFiles(path string) []string { return tempFiles(path, ".") }
+
+// SweepHidden is Sweep for the temp files of WriteHidden.
+func SweepHidden(path string, age time.Duration) { sweep(path, ".", age) }
+
+func sweep(path, prefix string, age time.Duration) {
+	for _, p := range tempFiles(path, prefix) {
 		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > age {
 			os.Remove(p)
 		}

@@ -238,3 +238,37 @@ func TestTempFilesLiteralFolder(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteHidden: WriteHidden's temp files start with a dot, so in a folder
+// whose files have no suffix (the file keyring's items) a file named like
+// Write's temp files (prod.1.tmp) is never taken for a leftover and swept.
+func TestWriteHidden(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prod")
+	if err := atomicfile.WriteHidden(path, []byte("new")); err != nil {
+		t.Fatalf("WriteHidden(%s) error = %v", path, err)
+	}
+	checkFile(t, path, []byte("new"))
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*")); len(m) != 0 {
+		t.Errorf("hidden temp files left in %s: %q, want none", dir, m)
+	}
+	old := time.Now().Add(-time.Hour)
+	lookalike := path + ".1.tmp" // an item of its own here
+	leftover := filepath.Join(dir, ".prod.2.tmp")
+	for _, p := range []string{lookalike, leftover} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	atomicfile.SweepHidden(path, time.Minute)
+	if _, err := os.Stat(lookalike); err != nil {
+		t.Errorf("SweepHidden(%s, 1m) removed %s, which is not its temp file", path, lookalike)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Errorf("SweepHidden(%s, 1m) kept %s, an hour old, want it removed", path, leftover)
+	}
+}

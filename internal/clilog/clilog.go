@@ -1,6 +1,6 @@
 // Package clilog is nxcred's debug log: log/slog records rendered as one
-// line each, "nxcred: debug: <message> key=value ...", with every registered
-// secret removed before the line is written.
+// line each, "nxcred: debug: <message> key=value ...", cleaned by the
+// call's secret registry (package redact) before the line is written.
 package clilog
 
 import (
@@ -12,39 +12,26 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
-// Handler writes records to w. Secrets registered with Redact never reach w.
+// Handler writes records to w, each line cleaned by the registry first.
 type Handler struct {
 	mu      *sync.Mutex
 	w       io.Writer
 	attrs   []slog.Attr
-	secrets *[]string
+	secrets *redact.Set
 }
 
-// New returns a logger writing to w, or a logger that discards everything
-// when w is nil.
-func New(w io.Writer) (*slog.Logger, *Handler) {
+// New returns a logger writing to w that removes what secrets holds (when
+// the line is written, so a secret registered later still counts), or a
+// logger that discards everything when w is nil.
+func New(w io.Writer, secrets *redact.Set) *slog.Logger {
 	if w == nil {
-		return slog.New(slog.DiscardHandler), nil
+		return slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{mu: &sync.Mutex{}, w: w, secrets: new([]string)}
-	return slog.New(h), h
-}
-
-// Redact registers strings that must never be written (the client secret,
-// tokens). Short strings are ignored: they would blank out ordinary words.
-func (h *Handler) Redact(secrets ...string) {
-	if h == nil {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, s := range secrets {
-		if len(s) >= 6 {
-			*h.secrets = append(*h.secrets, s)
-		}
-	}
+	return slog.New(&Handler{mu: &sync.Mutex{}, w: w, secrets: secrets})
 }
 
 // Enabled logs every level: the logger exists only when debugging is on.
@@ -67,12 +54,9 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	}
 	r.Attrs(write)
 	b.WriteByte('\n')
-	line := b.String()
+	line := h.secrets.Clean(b.String())
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, s := range *h.secrets {
-		line = strings.ReplaceAll(line, s, "[redacted]")
-	}
 	_, err := io.WriteString(h.w, line)
 	return err
 }

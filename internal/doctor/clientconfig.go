@@ -48,37 +48,86 @@ func kubeconfigRunsNxcred(data []byte) bool {
 	return false
 }
 
-// gitHelperHosts reads `git config --get-regexp '^credential\..*helper$'`
-// output and returns the hosts whose helper list, as git builds it, includes
-// nxcred, and whether one of those helpers is a bare name (which git runs as
-// git-credential-<name> from PATH). As in git, helpers add up in config
-// order over every matching context, and an empty value empties the list.
-func gitHelperHosts(out string, hosts []string) (served []string, byName bool) {
-	for _, h := range hosts {
-		var helpers []string
-		for line := range strings.Lines(out) {
-			key, value, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
-			if !gitContextMatches(key, h) {
-				continue
-			}
-			if value == "" {
-				helpers = nil
-			} else {
-				helpers = append(helpers, value)
-			}
+// gitEntry is one credential helper entry of git's config.
+type gitEntry struct {
+	// scope is git's word for where it is set: system, global, local,
+	// worktree or command; origin is git's "file:PATH" or "command line:".
+	scope, origin string
+	key, value    string
+}
+
+// parseGitConfig reads the output of `git config --show-scope --show-origin
+// -z --get-regexp ...`: records of scope, origin, and key and value joined
+// by a newline, each ended by a NUL. A key without a value (which git
+// refuses as a helper) and anything malformed are left out.
+func parseGitConfig(out string) []gitEntry {
+	f := strings.Split(out, "\x00")
+	var entries []gitEntry
+	for i := 0; i+2 < len(f); i += 3 {
+		key, value, ok := strings.Cut(f[i+2], "\n")
+		if ok {
+			entries = append(entries, gitEntry{scope: f[i], origin: f[i+1], key: key, value: value})
 		}
-		for _, v := range helpers {
-			if strings.Contains(v, "nxcred") {
-				if !slices.Contains(served, h) {
-					served = append(served, h)
-				}
-				if f := strings.Fields(v); len(f) > 0 && !strings.HasPrefix(f[0], "!") && !gitAbsolute(f[0]) {
+	}
+	return entries
+}
+
+// gitHelpers is git's credential helper list for https requests to host, as
+// git builds it: the helper entries of every matching context, in config
+// order (system, global, local, worktree, command line), an empty value
+// emptying the list. git runs "get" on them in turn, and "store" on all of
+// them with a credential that worked.
+func gitHelpers(entries []gitEntry, host string) []gitEntry {
+	var helpers []gitEntry
+	for _, e := range entries {
+		switch {
+		case !gitContextMatches(e.key, host):
+		case e.value == "":
+			helpers = nil
+		default:
+			helpers = append(helpers, e)
+		}
+	}
+	return helpers
+}
+
+func isNxcredHelper(value string) bool { return strings.Contains(value, "nxcred") }
+
+// gitOther is a helper other than nxcred in the list of hosts nxcred
+// serves: git gives it every token nxcred answers with.
+type gitOther struct {
+	gitEntry
+	hosts []string
+}
+
+// gitHelperHosts returns the hosts whose helper list includes nxcred,
+// whether one of those helpers is a bare name (which git runs as
+// git-credential-<name> from PATH), and the other helpers in those lists.
+func gitHelperHosts(entries []gitEntry, hosts []string) (served []string, byName bool, others []gitOther) {
+	for _, h := range hosts {
+		helpers := gitHelpers(entries, h)
+		if !slices.ContainsFunc(helpers, func(e gitEntry) bool { return isNxcredHelper(e.value) }) {
+			continue
+		}
+		served = append(served, h)
+		for _, e := range helpers {
+			if isNxcredHelper(e.value) {
+				if f := strings.Fields(e.value); len(f) > 0 && !strings.HasPrefix(f[0], "!") && !gitAbsolute(f[0]) {
 					byName = true
 				}
+				continue
+			}
+			i := slices.IndexFunc(others, func(o gitOther) bool { return o.gitEntry == e })
+			if i < 0 {
+				others = append(others, gitOther{gitEntry: e})
+				i = len(others) - 1
+			}
+			if !slices.Contains(others[i].hosts, h) {
+				others[i].hosts = append(others[i].hosts, h)
 			}
 		}
 	}
-	return served, byName
+	return served, byName, others
 }
 
 // gitAbsolute reports whether git takes helper as a path rather than a name

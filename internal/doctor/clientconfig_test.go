@@ -36,7 +36,7 @@ func TestGitHelperHosts(t *testing.T) {
 		{"not a helper key", "credential.username nxcred\n", nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			served, byName := gitHelperHosts(tt.out, hosts)
+			served, byName, _ := gitHelperHosts(globalEntries(tt.out), hosts)
 			if !slices.Equal(served, tt.served) || byName != tt.wantByName {
 				t.Errorf("gitHelperHosts(%q) = %q, %v, want %q, %v", tt.out, served, byName, tt.served, tt.wantByName)
 			}
@@ -62,6 +62,85 @@ func TestGitAbsolute(t *testing.T) {
 	} {
 		if got := gitAbsolute(tt.helper); got != tt.want {
 			t.Errorf("gitAbsolute(%q) on %s = %v, want %v", tt.helper, runtime.GOOS, got, tt.want)
+		}
+	}
+}
+
+// globalEntries turns "key value" lines into helper entries of ~/.gitconfig.
+func globalEntries(lines string) []gitEntry {
+	var out strings.Builder
+	for line := range strings.Lines(lines) {
+		key, value, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+		out.WriteString("global\x00file:/home/me/.gitconfig\x00" + key + "\n" + value + "\x00")
+	}
+	return parseGitConfig(out.String())
+}
+
+// TestParseGitConfig reads git's -z records, scope and origin included, and
+// leaves out a key without a value.
+func TestParseGitConfig(t *testing.T) {
+	out := "global\x00file:/home/me/.gitconfig\x00credential.https://h.example.com.helper\n\x00" +
+		"local\x00file:.git/config\x00credential.helper\ncache --timeout 9\x00" +
+		"local\x00file:.git/config\x00credential.helper\x00" +
+		"command\x00command line:\x00credential.helper\nx\x00"
+	want := []gitEntry{
+		{"global", "file:/home/me/.gitconfig", "credential.https://h.example.com.helper", ""},
+		{"local", "file:.git/config", "credential.helper", "cache --timeout 9"},
+		{"command", "command line:", "credential.helper", "x"},
+	}
+	if got := parseGitConfig(out); !slices.Equal(got, want) {
+		t.Errorf("parseGitConfig(%q) = %q, want %q", out, got, want)
+	}
+}
+
+// TestGitOtherHelpers: every helper but nxcred in the list of a host nxcred
+// serves is found, once, with the hosts whose tokens it gets; helpers the
+// empty value drops are not.
+func TestGitOtherHelpers(t *testing.T) {
+	hosts := []string{"acme.api.eu.nexthink.cloud", "proxy.example.com"}
+	configured := "credential.https://acme.api.eu.nexthink.cloud.helper \ncredential.https://acme.api.eu.nexthink.cloud.helper nxcred --profile prod\n" +
+		"credential.https://proxy.example.com.helper \ncredential.https://proxy.example.com.helper nxcred --profile prod\n"
+	for _, tt := range []struct {
+		name, out string
+		want      []string // value: hosts
+	}{
+		{"store before nxcred is dropped", "credential.helper store\n" + configured, nil},
+		{"store after nxcred", configured + "credential.helper store\n", []string{"store: acme.api.eu.nexthink.cloud,proxy.example.com"}},
+		{"store for one host after", configured + "credential.https://proxy.example.com.helper osxkeychain\n", []string{"osxkeychain: proxy.example.com"}},
+		{"store before nxcred without the reset", "credential.helper store\ncredential.helper nxcred\n", []string{"store: acme.api.eu.nexthink.cloud,proxy.example.com"}},
+		{"a reset after it", configured + "credential.helper store\ncredential.https://acme.api.eu.nexthink.cloud.helper \n", []string{"store: proxy.example.com"}},
+		{"another host's helper", configured + "credential.https://github.com.helper store\n", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, others := gitHelperHosts(globalEntries(tt.out), hosts)
+			var got []string
+			for _, o := range others {
+				got = append(got, o.value+": "+strings.Join(o.hosts, ","))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("gitHelperHosts(%q) others = %q, want %q", tt.out, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestGitHelperFix: the fix names the scope and the exact entry; in
+// ~/.gitconfig, configure --apply again is the fix that keeps the helper for
+// other hosts.
+func TestGitHelperFix(t *testing.T) {
+	for _, tt := range []struct {
+		o    gitOther
+		want string
+	}{
+		{gitOther{gitEntry: gitEntry{"global", "file:/h/.gitconfig", "credential.helper", "store"}},
+			"nxcred configure git --profile prod --apply (it puts nxcred's entries after that helper), or remove the helper: git config --global --fixed-value --unset-all credential.helper store"},
+		{gitOther{gitEntry: gitEntry{"local", "file:.git/config", "credential.helper", "cache --timeout 9"}},
+			`remove the helper: git config --local --fixed-value --unset-all credential.helper "cache --timeout 9"`},
+		{gitOther{gitEntry: gitEntry{"command", "command line:", "credential.helper", "store"}},
+			"remove credential.helper=store from the git command line, GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT"},
+	} {
+		if got := gitHelperFix(tt.o, "prod"); got != tt.want {
+			t.Errorf("gitHelperFix(%v) = %q, want %q", tt.o, got, tt.want)
 		}
 	}
 }
@@ -142,13 +221,16 @@ func TestBazelrcUsesNxcred(t *testing.T) {
 	}
 }
 
+// FuzzGitHelperHosts: whatever git's -z output holds, only the given hosts
+// are served, only when some helper names nxcred, and the other helpers are
+// never nxcred and get tokens only for served hosts.
 func FuzzGitHelperHosts(f *testing.F) {
-	f.Add("credential.https://acme.api.eu.nexthink.cloud.helper \ncredential.https://acme.api.eu.nexthink.cloud.helper nxcred --profile prod\n")
-	f.Add("credential.helper !nxcred git\ncredential.https://*.example.com:8443/path.helper  \n")
-	f.Add("credential.%zz.helper nxcred\ncredential.https://[::1.helper nxcred\n")
+	f.Add("global\x00file:/h/.gitconfig\x00credential.https://acme.api.eu.nexthink.cloud.helper\n\x00global\x00file:/h/.gitconfig\x00credential.https://acme.api.eu.nexthink.cloud.helper\nnxcred --profile prod\x00")
+	f.Add("global\x00file:/h/.gitconfig\x00credential.helper\n!nxcred git\x00local\x00file:.git/config\x00credential.https://*.example.com:8443/path.helper\nstore\x00")
+	f.Add("command\x00command line:\x00credential.%zz.helper\nnxcred\x00x\x00y\x00credential.https://[::1.helper\nnxcred\x00")
 	f.Fuzz(func(t *testing.T, out string) {
 		hosts := []string{"acme.api.eu.nexthink.cloud", "proxy.example.com:8443"}
-		served, _ := gitHelperHosts(out, hosts)
+		served, _, others := gitHelperHosts(parseGitConfig(out), hosts)
 		for _, h := range served {
 			if !slices.Contains(hosts, h) {
 				t.Errorf("gitHelperHosts(%q) served %q, not one of the hosts", out, h)
@@ -156,6 +238,16 @@ func FuzzGitHelperHosts(f *testing.F) {
 		}
 		if !strings.Contains(out, "nxcred") && len(served) > 0 {
 			t.Errorf("gitHelperHosts(%q) = %q with no nxcred in the config", out, served)
+		}
+		for _, o := range others {
+			if isNxcredHelper(o.value) || len(o.hosts) == 0 {
+				t.Errorf("gitHelperHosts(%q) other helper %q for %q", out, o.value, o.hosts)
+			}
+			for _, h := range o.hosts {
+				if !slices.Contains(served, h) {
+					t.Errorf("gitHelperHosts(%q) other helper %q gets %q, which nxcred does not serve", out, o.value, h)
+				}
+			}
 		}
 	})
 }

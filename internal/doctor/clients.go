@@ -9,10 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/childenv"
+	"github.com/nxcred/nxcred/protocol"
 )
 
 // execTimeout bounds each client command doctor runs (git config, go env).
@@ -90,7 +93,7 @@ func hostFix(p *auth.Profile) string {
 	if p.FromEnv {
 		return "set NXCRED_INSTANCE and NXCRED_REGION (the API host), or list hosts in NXCRED_HOSTS"
 	}
-	return fmt.Sprintf("add a host: nxcred login --profile %s --instance INSTANCE --region REGION --client-id %s --host HOST", p.Name, p.ClientID)
+	return "add a host: " + p.LoginCommandWithHost("HOST")
 }
 
 func (d *run) checkKubectl(p *auth.Profile, bin string) result {
@@ -110,20 +113,29 @@ func (d *run) checkKubectl(p *auth.Profile, bin string) result {
 }
 
 func (d *run) checkGit(p *auth.Profile, bin string) result {
-	out, err := d.output(bin, "config", "--global", "--get-regexp", `^credential\..*helper$`)
+	// Every scope, as git reads it here: a repository's .git/config and
+	// `git -c` come after ~/.gitconfig.
+	out, err := d.output(bin, "config", "--show-scope", "--show-origin", "-z", "--get-regexp", `^credential\..*helper$`)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 1 {
 		// git config --get-regexp exits 1 when nothing matches.
 		out, err = "", nil
 	}
 	if err != nil {
-		return warned("git", bin+": cannot read git's global config: "+errReason(err), "check it with: git config --global --list")
+		return warned("git", bin+": cannot read git's config: "+errReason(err), "check it with: git config --show-origin --list")
 	}
 	hosts := p.AllHosts()
-	served, byName := gitHelperHosts(out, hosts)
+	served, byName, others := gitHelperHosts(parseGitConfig(out), hosts)
 	switch {
 	case len(served) == 0:
-		return warned("git", bin+" is installed; git's global config sends no host of "+p.Label()+" to nxcred", "")
+		return warned("git", bin+" is installed; git's config sends no host of "+p.Label()+" to nxcred", "")
+	case len(others) > 0:
+		var what, fixes []string
+		for _, o := range others {
+			what = append(what, d.describeGitHelper(o, len(served) > 1))
+			fixes = append(fixes, gitHelperFix(o, p.Name))
+		}
+		return warned("git", fmt.Sprintf("%s; git sends %s to nxcred, and also gives its tokens to %s", bin, strings.Join(served, ", "), strings.Join(what, "; and to ")), strings.Join(fixes, "; "))
 	case len(served) < len(hosts):
 		return warned("git", fmt.Sprintf("%s; git sends %s to nxcred, but not %s", bin, strings.Join(served, ", "), strings.Join(without(hosts, served), ", ")), "")
 	}
@@ -134,6 +146,47 @@ func (d *run) checkGit(p *auth.Profile, bin string) result {
 		}
 	}
 	return passed("git", bin+"; git sends "+strings.Join(served, ", ")+" to nxcred")
+}
+
+// describeGitHelper says which helper o is and where it is set, and what it
+// does with a token when git knows.
+func (d *run) describeGitHelper(o gitOther, manyHosts bool) string {
+	where := "on the git command line (git -c, GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT)"
+	if path, ok := strings.CutPrefix(o.origin, "file:"); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		where = "in " + path
+	}
+	s := fmt.Sprintf("the credential helper %q (%s %s)", o.value, o.key, where)
+	if manyHosts {
+		s += " for " + strings.Join(o.hosts, ", ")
+	}
+	if f := strings.Fields(o.value); len(f) > 0 && (f[0] == "store" || strings.HasSuffix(filepath.Base(f[0]), "git-credential-store")) {
+		file := "~/.git-credentials"
+		if slices.ContainsFunc(f, func(a string) bool { return strings.HasPrefix(a, "--file") }) {
+			file = "the file its --file names"
+		}
+		s += ", which writes them in plain text to " + file
+	}
+	return s
+}
+
+// gitHelperFix is the exact fix for a helper that gets nxcred's tokens: in
+// ~/.gitconfig, configure --apply again (it puts nxcred's entries last, and
+// their empty value drops every helper before them), or remove the helper
+// where it is set.
+func gitHelperFix(o gitOther, profile string) string {
+	switch o.scope {
+	case "system", "global", "local", "worktree":
+	default:
+		return "remove " + o.key + "=" + o.value + " from the git command line, GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT"
+	}
+	remove := "remove the helper: " + protocol.ShellCommand([]string{"git", "config", "--" + o.scope, "--fixed-value", "--unset-all", o.key, o.value})
+	if o.scope == "global" {
+		return "nxcred configure git --profile " + profile + " --apply (it puts nxcred's entries after that helper), or " + remove
+	}
+	return remove
 }
 
 func (d *run) checkDocker(p *auth.Profile, bin string) result {
@@ -188,21 +241,15 @@ func (d *run) checkGo(p *auth.Profile, bin string) result {
 	return warned("go", bin+" is installed; GOAUTH does not run nxcred", "")
 }
 
-// output runs a client's command with a bound, no stdin, and an environment
-// without nxcred's secrets: NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD
-// are nothing git or go need. GOTOOLCHAIN=local keeps `go env` from
+// output runs a client's command with a bound, no stdin, and the environment
+// of every child of nxcred (package childenv: without nxcred's secrets, which
+// git and go do not need). GOTOOLCHAIN=local keeps `go env` from
 // downloading a toolchain a go.mod in the working folder asks for.
 func (d *run) output(bin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(d.ctx, execTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if name != auth.EnvClientSecret && name != "NXCRED_KEYRING_PASSWORD" && name != "GOTOOLCHAIN" {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "GOTOOLCHAIN=local")
+	cmd.Env = append(childenv.Environ("GOTOOLCHAIN"), "GOTOOLCHAIN=local")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = time.Second

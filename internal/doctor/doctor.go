@@ -8,18 +8,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"time"
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/redact"
 )
 
 // System is what the checks look at, as the program resolves it: the
 // folders, the environment, the keyring, the token cache, the token request
 // and the clients on PATH. The program builds it; tests fill in what the
-// checks they run need. Out, Log, Now, Getenv, Redact and LookPath have
+// checks they run need. Out, Log, Now, Getenv, Secrets and LookPath have
 // defaults when left nil.
 type System struct {
 	// Out receives the report.
@@ -45,13 +48,19 @@ type System struct {
 
 	// Keyring opens the keyring the profile's secret is in.
 	Keyring func() (*auth.Keyring, error)
-	// Redact keeps a secret or token out of every later message and log.
-	Redact func(...string)
+	// Secrets is the call's registry of secrets and tokens (package redact):
+	// doctor adds the secret and token it reads, and cleans every line it
+	// prints by it.
+	Secrets *redact.Set
 
 	// Cache is the token cache; the checks only stat its files and Peek.
 	Cache *cache.Store
 	// Slot is the cache slot of a profile with the given secret.
 	Slot func(p *auth.Profile, secret string) cache.Slot
+
+	// Proxy is the token request's proxy for a request (the transport's
+	// Proxy function): http.ProxyFromEnvironment when nil.
+	Proxy func(*http.Request) (*url.URL, error)
 
 	// CertFile is SSL_CERT_FILE: the extra CAs the token request trusts,
 	// which the TLS check trusts too.
@@ -104,8 +113,11 @@ func (s System) withDefaults() System {
 	if s.Getenv == nil {
 		s.Getenv = func(string) string { return "" }
 	}
-	if s.Redact == nil {
-		s.Redact = func(...string) {}
+	if s.Secrets == nil {
+		s.Secrets = &redact.Set{}
+	}
+	if s.Proxy == nil {
+		s.Proxy = http.ProxyFromEnvironment
 	}
 	if s.LookPath == nil {
 		s.LookPath = exec.LookPath

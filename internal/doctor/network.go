@@ -56,33 +56,53 @@ func (d *run) checkNetwork(p *auth.Profile) bool {
 }
 
 // checkProxy shows the proxy the token request takes, as
-// http.ProxyFromEnvironment (which NewHTTPClient uses) decides it.
+// http.ProxyFromEnvironment (which NewHTTPClient uses) decides it. Every
+// rendering of the setting goes through auth.ShowProxy: the value may hold a
+// password, and when it does not parse as written the password can land in
+// the host, path or port net/http reads from it.
 func (d *run) checkProxy(u *url.URL) (*url.URL, bool) {
 	name := "HTTPS_PROXY"
 	if u.Scheme == "http" {
 		name = "HTTP_PROXY"
 	}
-	settings := fmt.Sprintf("%s=%s, NO_PROXY=%s",
-		name, showProxy(d.envEither(name)), showVar(d.envEither("NO_PROXY")))
-	proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	name, raw := d.envEither(name)
+	settings := fmt.Sprintf("%s=%s, NO_PROXY=%s", name, showProxy(raw), showVar(d.envValue("NO_PROXY")))
+	fix := "set " + name + " to http://USER:PASSWORD@HOST:PORT, with each @ : / ? # % in the user or password written as %40 %3A %2F %3F %23 %25"
+	proxy, err := d.s.Proxy(&http.Request{URL: u})
 	switch {
 	case err != nil:
-		// err quotes the variable, password included: not shown.
 		d.report(failed("proxy", name+" is not a usable proxy URL ("+settings+")", "set "+name+" to a URL such as http://proxy.example.com:3128, or unset it"))
 		return nil, false
+	case proxy == nil && auth.ProxyIgnored(raw):
+		return nil, d.report(warned("proxy", fmt.Sprintf("%s is set but is not a URL, so the token request to %s ignores it and connects directly (%s)", name, u.Host, settings), fix))
 	case proxy == nil:
 		return nil, d.report(passed("proxy", fmt.Sprintf("none for %s (%s)", u.Host, settings)))
 	}
-	return proxy, d.report(passed("proxy", fmt.Sprintf("%s goes through %s (%s)", u.Host, redactURL(proxy), settings)))
+	shown, ok := auth.ShowProxy(proxy.String())
+	if !ok {
+		// A login net/http did not read as one: the token request goes to
+		// a host the user did not mean, and the password goes nowhere it
+		// should. Nothing after this is worth checking.
+		return nil, d.report(failed("proxy", fmt.Sprintf("%s does not parse the way it is written: net/http reads no login from it and takes a host, path or port the value was not meant to have (%s)", name, settings), fix))
+	}
+	return proxy, d.report(passed("proxy", fmt.Sprintf("%s goes through %s (%s)", u.Host, shown, settings)))
 }
 
-// envEither reads a proxy variable as net/http does: upper case first, then
-// lower case.
-func (d *run) envEither(name string) string {
+// envEither reads a proxy variable as net/http does, upper case first, then
+// lower case, and returns the name it was found under.
+func (d *run) envEither(name string) (string, string) {
 	if v := d.s.Getenv(name); v != "" {
-		return v
+		return name, v
 	}
-	return d.s.Getenv(strings.ToLower(name))
+	if v := d.s.Getenv(strings.ToLower(name)); v != "" {
+		return strings.ToLower(name), v
+	}
+	return name, ""
+}
+
+func (d *run) envValue(name string) string {
+	_, v := d.envEither(name)
+	return v
 }
 
 func showVar(v string) string {
@@ -92,44 +112,13 @@ func showVar(v string) string {
 	return v
 }
 
-// showProxy renders a proxy variable with its user and password replaced.
+// showProxy renders a proxy variable's value for the report.
 func showProxy(v string) string {
 	if v == "" {
 		return "unset"
 	}
-	const hidden = "(set, not shown: it does not parse, and may hold a password)"
-	raw := v
-	if !strings.Contains(raw, "://") {
-		// net/http reads "proxy:3128" as http://proxy:3128.
-		raw = "http://" + raw
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		if strings.Contains(v, "@") {
-			return hidden
-		}
-		return v
-	}
-	s := redactURL(u)
-	if u.User == nil && strings.Contains(s, "@") {
-		return hidden
-	}
-	return s
-}
-
-// redactURL is u without its user and password: even the user name of a
-// proxy login is not doctor's to print.
-func redactURL(u *url.URL) string {
-	c := *u
-	if c.User == nil {
-		return c.String()
-	}
-	c.User = nil
-	s := c.String()
-	if scheme, rest, ok := strings.Cut(s, "://"); ok {
-		return scheme + "://***@" + rest
-	}
-	return s
+	shown, _ := auth.ShowProxy(v)
+	return shown
 }
 
 // checkDNS resolves the name the token request resolves: the endpoint's
@@ -201,7 +190,7 @@ func (d *run) checkEndpoint(target string, proxy *url.URL, conf *tls.Config, con
 		}
 		return conn, d.report(passed("endpoint", fmt.Sprintf("connected to %s%s in %s", target, via, since(t))))
 	}
-	shown := redactURL(proxy)
+	shown, _ := auth.ShowProxy(proxy.String())
 	switch proxy.Scheme {
 	case "http", "https":
 	default:
@@ -216,7 +205,7 @@ func (d *run) checkEndpoint(target string, proxy *url.URL, conf *tls.Config, con
 		var pd *proxyDialError
 		switch {
 		case errors.As(err, &pd):
-			return nil, d.report(failed("endpoint", fmt.Sprintf("cannot connect to proxy %s: %s", shown, errReason(pd.err)),
+			return nil, d.report(failed("endpoint", fmt.Sprintf("cannot connect to proxy %s: %s", shown, auth.ProxyReason(pd.err)),
 				"check the proxy's host and port in HTTPS_PROXY, and that the proxy runs; if this network needs none, unset HTTPS_PROXY"))
 		case errors.As(err, &pe) && pe.code == http.StatusProxyAuthRequired:
 			return nil, d.report(failed("endpoint", fmt.Sprintf("proxy %s wants a login (%s) for %s", shown, pe.status, target),

@@ -15,13 +15,14 @@ func TestShowProxy(t *testing.T) {
 		{"me:pa55@proxy.example.com:3128", "http://***@proxy.example.com:3128"},
 		{"https://me:p%40ss@proxy.example.com", "https://***@proxy.example.com"},
 		{"socks5://me:pa55@127.0.0.1:1080", "socks5://***@127.0.0.1:1080"},
-		{"http://me:pa55@[::1", "(set, not shown: it does not parse, and may hold a password)"},
+		{"http://me:pa55@[::1", "(value not shown: it is not of the form scheme://[USER:PASSWORD@]HOST:PORT, and may hold a password)"},
+		{"127.0.0.1:1/me:pa55@corp", "(value not shown: it is not of the form scheme://[USER:PASSWORD@]HOST:PORT, and may hold a password)"},
 	} {
 		got := showProxy(tt.in)
 		if got != tt.want {
 			t.Errorf("showProxy(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if strings.Contains(got, "pa55") || strings.Contains(got, "me:") || strings.Contains(got, "p%40ss") {
+		if strings.Contains(got, "pa55") || strings.Contains(got, "me:pa") || strings.Contains(got, "p%40ss") {
 			t.Errorf("showProxy(%q) = %q: shows the login", tt.in, got)
 		}
 	}

@@ -50,13 +50,13 @@ func (d *run) report(r result) bool {
 	default:
 		d.counts.Fail++
 	}
-	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, oneLine(r.detail))
+	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, d.s.Secrets.Clean(oneLine(r.detail)))
 	if r.status != statusOK {
 		fix := r.fix
 		if fix == "" {
 			fix = "run nxcred doctor --verbose for details"
 		}
-		fmt.Fprintf(d.s.Out, "      fix: %s\n", oneLine(fix))
+		fmt.Fprintf(d.s.Out, "      fix: %s\n", d.s.Secrets.Clean(oneLine(fix)))
 	}
 	d.s.Log.Debug("doctor check", "check", r.name, "status", r.status.String(), "took", time.Since(d.last).Round(time.Microsecond))
 	d.last = time.Now()

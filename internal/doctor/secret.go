@@ -14,7 +14,7 @@ import (
 // secret, or "" when there is none.
 func (d *run) checkSecret(p *auth.Profile) string {
 	if p.FromEnv {
-		d.s.Redact(d.s.EnvSecret)
+		d.s.Secrets.Add(d.s.EnvSecret)
 		d.report(passed("keyring", "not used: the environment profile's secret comes from NXCRED_CLIENT_SECRET"))
 		d.report(passed("secret", "set in NXCRED_CLIENT_SECRET"))
 		return d.s.EnvSecret
@@ -37,7 +37,7 @@ func (d *run) checkSecret(p *auth.Profile) string {
 		d.report(failed("keyring", backend+": "+err.Error(), hintOf(err)))
 		return ""
 	}
-	d.s.Redact(secret)
+	d.s.Secrets.Add(secret)
 	d.report(passed("keyring", backend+", opened in "+took))
 	d.report(passed("secret", "present for profile "+p.Name))
 	return secret
@@ -52,7 +52,7 @@ func (d *run) checkToken(p *auth.Profile, secret string) {
 		d.report(failed("token", err.Error(), hintOf(err)))
 		return
 	}
-	d.s.Redact(tok.AccessToken)
+	d.s.Secrets.Add(tok.AccessToken)
 	lifetime := tok.Expiry.Sub(tok.FetchedAt).Round(time.Second)
 	if !tok.Cacheable() {
 		d.report(warned("token", fmt.Sprintf("got a token that lives only %s, so nxcred cannot cache it and every call makes a token request", lifetime),

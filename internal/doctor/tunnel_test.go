@@ -57,7 +57,8 @@ func TestDialThroughProxy(t *testing.T) {
 	proxy := connectProxy(t)
 	addr := strings.TrimPrefix(target.URL, "https://")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// A bound against a hang only.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	pu, _ := url.Parse(proxy.URL)
 	pu.User = url.UserPassword("user", "pw")
