@@ -145,8 +145,8 @@ func TestRefreshBurst(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range n {
-		if errs[i] != nil || results[i].Token.AccessToken != "new" {
-			t.Errorf("forced refresh #%d = %s, %v; want the new token", i, fmtToken(results[i].Token), errs[i])
+		if errs[i] != nil || results[i].Token.AccessToken != "new" || results[i].WriteErr != nil {
+			t.Errorf("forced refresh #%d = %s, %v (write: %v); want the new token, written", i, fmtToken(results[i].Token), errs[i], results[i].WriteErr)
 		}
 	}
 	if got := f.calls.Load(); got != 1 {

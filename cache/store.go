@@ -9,12 +9,17 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/nxcred/nxcred/internal/atomicfile"
 	"github.com/nxcred/nxcred/internal/fileperm"
 	"github.com/rogpeppe/go-internal/robustio"
 )
+
+// pollWhileWaiting says whether a caller waiting for the lock reads the
+// cache file between polls (see Get).
+var pollWhileWaiting = runtime.GOOS != "windows"
 
 // DefaultLockWait bounds how long a call waits for another process's token
 // request; it stays under Bazel's 10 s helper timeout.
@@ -231,14 +236,22 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	}
 	// While another process holds the lock it is fetching: look at the
 	// cache between polls and leave as soon as its token is there, instead
-	// of taking the lock in turn only to read it.
+	// of taking the lock in turn only to read it. Not on Windows: there a
+	// file open for reading cannot be renamed over, and a crowd of waiters
+	// polling the file starves the holder's write of its token, which then
+	// fails and leaves every waiter to fetch again. Windows waiters take the
+	// lock in turn and read under it.
 	var early Token
-	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, func() bool {
-		t, ok := s.read(slot)
-		early = t
-		now := s.now()
-		return ok && (need.satisfiedBy(t, now) || need.settles(t, now, began, false))
-	})
+	var done func() bool
+	if pollWhileWaiting {
+		done = func() bool {
+			t, ok := s.read(slot)
+			early = t
+			now := s.now()
+			return ok && (need.satisfiedBy(t, now) || need.settles(t, now, began, false))
+		}
+	}
+	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, done)
 	if errors.Is(err, errDone) {
 		s.log().Debug("token written by another process while waiting", "profile", slot.Name, "took", time.Since(start))
 		return Result{Token: early, Source: FromCache, RefreshSkipped: !need.satisfiedBy(early, s.now())}, nil
