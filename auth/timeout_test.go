@@ -56,6 +56,20 @@ func stallingServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// headersClient is a client whose gotHeaders closes once the first response
+// headers are in hand, so a test can fire a deadline or cancel mid-body.
+func headersClient(t *testing.T) (*http.Client, <-chan struct{}) {
+	gotHeaders := make(chan struct{})
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(base.CloseIdleConnections)
+	var once sync.Once
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := base.RoundTrip(r)
+		once.Do(func() { close(gotHeaders) })
+		return resp, err
+	})}, gotHeaders
+}
+
 // TestFetchBodyStalls: an endpoint that sends its status line and then
 // stalls past the deadline is a timeout that says the answer did not
 // finish, not "cannot reach": the endpoint was reached. The deadline fires
@@ -63,15 +77,7 @@ func stallingServer(t *testing.T) *httptest.Server {
 func TestFetchBodyStalls(t *testing.T) {
 	t.Parallel()
 	srv := stallingServer(t)
-	gotHeaders := make(chan struct{})
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(base.CloseIdleConnections)
-	var once sync.Once
-	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := base.RoundTrip(r)
-		once.Do(func() { close(gotHeaders) })
-		return resp, err
-	})}
+	client, gotHeaders := headersClient(t)
 	p := &Profile{Name: "prod", ClientID: testClientID, TokenURL: srv.URL + "/oauth2/default/v1/token"}
 	f := newFetcher(p, testSecret, client, &sleepRecorder{})
 	f.Timeout = 15 * time.Second
@@ -149,15 +155,7 @@ func TestFetchTimeoutAfterLockWait(t *testing.T) {
 func TestFetchCanceledDuringBody(t *testing.T) {
 	t.Parallel()
 	srv := stallingServer(t)
-	gotHeaders := make(chan struct{})
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	t.Cleanup(base.CloseIdleConnections)
-	var once sync.Once
-	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		resp, err := base.RoundTrip(r)
-		once.Do(func() { close(gotHeaders) })
-		return resp, err
-	})}
+	client, gotHeaders := headersClient(t)
 	p := &Profile{Name: "prod", ClientID: testClientID, TokenURL: srv.URL + "/oauth2/default/v1/token"}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-gotHeaders; cancel() }()
