@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/nxcred/nxcred/internal/token"
 	"os/exec"
 
 	"github.com/spf13/cobra"
@@ -78,14 +79,14 @@ func (a *app) doctor(flag string) error {
 
 // doctorFetch is the token check's request: the one every command makes on
 // a cache miss, within NXCRED_TIMEOUT, without the cache.
-func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (cache.Token, error) {
+func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (token.Token, error) {
 	timeout, err := a.durationEnv("NXCRED_TIMEOUT", auth.DefaultTimeout)
 	if err != nil {
-		return cache.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
+		return token.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
 	}
 	f, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 	if err != nil {
-		return cache.Token{}, err
+		return token.Token{}, err
 	}
 	// doctor reports a token too short-lived to cache on its own line.
 	f.Warn = nil

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/nxcred/nxcred/internal/token"
 	"hash/fnv"
 	"strconv"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/auth"
-	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/internal/procid"
 	"github.com/nxcred/nxcred/protocol"
 )
@@ -100,7 +100,7 @@ func kubeClient(execInfo string) (string, bool) {
 
 // handedBefore records that t goes to client and reports whether client
 // already had it. A failure to record only costs the refresh on a repeat.
-func (a *app) handedBefore(p *auth.Profile, t cache.Token, client string) bool {
+func (a *app) handedBefore(p *auth.Profile, t token.Token, client string) bool {
 	store, _, err := a.store()
 	if err != nil {
 		return false

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/nxcred/nxcred/internal/token"
 	"io"
 	"regexp"
 	"slices"
@@ -13,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/auth"
-	"github.com/nxcred/nxcred/cache"
 )
 
 type loginFlags struct {
@@ -218,7 +218,7 @@ func (a *app) login(f loginFlags) error {
 	if err != nil {
 		return err
 	}
-	var tok cache.Token
+	var tok token.Token
 	if !f.noVerify {
 		fetcher, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -228,7 +229,7 @@ type tokenOptions struct {
 	// --refresh. The cached token is replaced only once a new one is in
 	// hand; if the request fails the call fails and the cached token is
 	// kept for the calls that follow. A token that a forced refresh
-	// fetched less than cache.RefreshWindow ago is served instead of asking
+	// fetched less than token.RefreshWindow ago is served instead of asking
 	// again.
 	fresh bool
 	// minValid is the life the token must have left (exec: 5 minutes). A
@@ -249,18 +250,18 @@ type tokenOptions struct {
 
 // token is the flow of every call: profile, host check, secret, then the
 // cache, which fetches on a miss.
-func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Token, error) {
+func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, token.Token, error) {
 	p, envSecret, err := a.profileFor(ch)
 	if err != nil {
-		return p, cache.Token{}, err
+		return p, token.Token{}, err
 	}
 	secret, err := a.secret(p, envSecret)
 	if err != nil {
-		return p, cache.Token{}, err
+		return p, token.Token{}, err
 	}
 	store, timeout, err := a.store()
 	if err != nil {
-		return p, cache.Token{}, err
+		return p, token.Token{}, err
 	}
 	timeoutVar := "NXCRED_TIMEOUT"
 	if opts.budget > 0 && opts.budget < timeout {
@@ -271,10 +272,10 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 	defer cancel()
 	t := time.Now()
 	need := cache.Need{Refresh: opts.fresh, MinValid: opts.minValid}
-	res, err := store.Get(ctx, slot, need, func(ctx context.Context) (cache.Token, error) {
+	res, err := store.Get(ctx, slot, need, func(ctx context.Context) (token.Token, error) {
 		f, err := a.fetcher(p, secret, timeout, timeoutVar)
 		if err != nil {
-			return cache.Token{}, err
+			return token.Token{}, err
 		}
 		return f.Fetch(ctx)
 	})
@@ -284,7 +285,7 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 				a.warnf("the cached token of %s is kept, valid for %s more", p.Label(), kept.Expiry.Sub(a.now()).Round(time.Second))
 			}
 		}
-		return p, cache.Token{}, err
+		return p, token.Token{}, err
 	}
 	a.redact(res.Token.AccessToken)
 	left := res.Token.Expiry.Sub(a.now()).Round(time.Second)
@@ -301,7 +302,7 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 	}
 	if res.RefreshSkipped && opts.fresh && opts.sayReused {
 		a.infof("the token of %s was refreshed %s ago: serving it again rather than asking for another (nxcred forces a refresh at most once every %s)",
-			p.Label(), a.now().Sub(res.Token.FetchedAt).Round(time.Second), cache.RefreshWindow)
+			p.Label(), a.now().Sub(res.Token.FetchedAt).Round(time.Second), token.RefreshWindow)
 	}
 	if res.WriteErr != nil {
 		a.warnf("%v; every call will fetch a new token until this is fixed", res.WriteErr)
@@ -310,9 +311,9 @@ func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, cache.Tok
 }
 
 // credential is what protocols hand out: the token and its reported expiry
-// (cache.Token.ReportedExpiry), the one place every protocol's expiry comes
+// (token.Token.ReportedExpiry), the one place every protocol's expiry comes
 // from.
-func (a *app) credential(t cache.Token) protocol.Credential {
+func (a *app) credential(t token.Token) protocol.Credential {
 	return protocol.Credential{Token: t.AccessToken, TokenType: "Bearer", Expires: t.ReportedExpiry(a.now())}
 }
 

@@ -11,17 +11,15 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/internal/redact"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // DefaultTimeout bounds a whole token request, retries included. It stays
@@ -45,7 +43,7 @@ type Fetcher struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	// Warn, when set, is told about a token nxcred will not cache because
-	// it lives no longer than cache.Margin; once per fetch.
+	// it lives no longer than token.Margin; once per fetch.
 	Warn func(string)
 	// sleep waits between attempts; tests replace it.
 	sleep func(context.Context, time.Duration) error
@@ -70,7 +68,7 @@ func (f *Fetcher) log() *slog.Logger {
 // grant_type=client_credentials and the profile's scope. Network errors, 5xx
 // and 429 are retried with exponential backoff and jitter (429 honouring
 // Retry-After) inside one overall deadline; other 4xx are not retried.
-func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
+func (f *Fetcher) Fetch(ctx context.Context) (token.Token, error) {
 	timeout := f.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -97,10 +95,10 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 			// The deadline ran out during a retry: the endpoint's own
 			// failure says more than "timed out", and does not depend on
 			// how far the last attempt got.
-			return cache.Token{}, retried
+			return token.Token{}, retried
 		}
 		if !errors.As(err, &fe) || !fe.Retryable {
-			return cache.Token{}, err
+			return token.Token{}, err
 		}
 		retried = err
 		wait := backoff(attempt)
@@ -109,7 +107,7 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			f.log().Debug("token request not retried: deadline too close", "attempt", attempt, "wait", wait)
-			return cache.Token{}, err
+			return token.Token{}, err
 		}
 		f.log().Debug("token request will be retried", "attempt", attempt, "wait", wait.Round(time.Millisecond), "reason", fe.Msg)
 		sleep := f.sleep
@@ -117,7 +115,7 @@ func (f *Fetcher) Fetch(ctx context.Context) (cache.Token, error) {
 			sleep = sleepCtx
 		}
 		if sleep(ctx, wait) != nil {
-			return cache.Token{}, err
+			return token.Token{}, err
 		}
 	}
 }
@@ -141,7 +139,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error) {
+func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (token.Token, error) {
 	p := f.Profile
 	cc := clientcredentials.Config{
 		ClientID:     p.ClientID,
@@ -157,7 +155,7 @@ func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error
 		// Never http.DefaultClient: it follows redirects.
 		var err error
 		if client, err = NewHTTPClient(""); err != nil {
-			return cache.Token{}, err
+			return token.Token{}, err
 		}
 	}
 	rec := &recorder{base: client.Transport}
@@ -176,7 +174,7 @@ func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error
 		// x/oauth2 loses the cause of a failed body read (it formats it
 		// with %v), so the context says whether time ran out.
 		lim.ctxErr = ctx.Err()
-		return cache.Token{}, classify(p, f.Secret, err, rec, lim)
+		return token.Token{}, classify(p, f.Secret, err, rec, lim)
 	}
 	return f.check(tok, start, rec)
 }
@@ -184,25 +182,25 @@ func (f *Fetcher) fetchOnce(ctx context.Context, lim limits) (cache.Token, error
 // check turns an oauth2 token into a cache token, refusing what a bearer
 // token cannot be and computing the expiry: request start + expires_in,
 // capped by the JWT exp claim when the token is a JWT.
-func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cache.Token, error) {
+func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (token.Token, error) {
 	bad := func(msg string) error {
 		return &FetchError{Profile: f.Profile, Kind: KindBadResponse, Msg: "token endpoint " + f.Profile.endpointHost() + " " + msg,
 			HintText: "the token endpoint is not behaving like Nexthink's; check the token URL (" + f.Profile.Endpoint() + ") and any proxy"}
 	}
 	if !strings.EqualFold(tok.TokenType, "bearer") {
-		return cache.Token{}, bad(fmt.Sprintf("returned token_type %s, not Bearer", quoteFromServer(truncate(tok.TokenType, 32), f.Secret)))
+		return token.Token{}, bad(fmt.Sprintf("returned token_type %s, not Bearer", quoteFromServer(truncate(tok.TokenType, 32), f.Secret)))
 	}
-	if len(tok.AccessToken) > 16<<10 || !b64token().MatchString(tok.AccessToken) {
-		return cache.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
+	if len(tok.AccessToken) > 16<<10 || token.CheckBearer(tok.AccessToken) != nil {
+		return token.Token{}, bad("returned an access_token that cannot be a bearer token (not RFC 6750 b64token syntax, or over 16 KiB)")
 	}
-	t := cache.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
+	t := token.Token{AccessToken: tok.AccessToken, TokenType: "Bearer", FetchedAt: start}
 	raw := tok.Extra("expires_in")
 	lifetime, known, err := expiresIn(raw)
 	if err != nil {
 		if redact.Holds(fmt.Sprint(raw), f.Secret) {
-			return cache.Token{}, bad("returned an expires_in that is not a lifetime in seconds " + withheld)
+			return token.Token{}, bad("returned an expires_in that is not a lifetime in seconds " + withheld)
 		}
-		return cache.Token{}, bad(err.Error())
+		return token.Token{}, bad(err.Error())
 	}
 	if known {
 		t.Expiry = start.Add(lifetime)
@@ -219,12 +217,12 @@ func (f *Fetcher) check(tok *oauth2.Token, start time.Time, rec *recorder) (cach
 		// No lifetime at all: assume the shortest nxcred deals with, one
 		// Margin. The token is served to this call only, never cached, and
 		// clients are told it expires then.
-		t.Expiry = start.Add(cache.Margin)
+		t.Expiry = start.Add(token.Margin)
 		f.warn(fmt.Sprintf("token endpoint %s gave %s a token with no expires_in: nxcred assumes it lives %s and does not cache it, so every call will make a token request",
-			f.Profile.endpointHost(), f.Profile.Label(), cache.Margin))
+			f.Profile.endpointHost(), f.Profile.Label(), token.Margin))
 	} else if !t.Cacheable() {
 		f.warn(fmt.Sprintf("token endpoint %s gave %s a token that lives %s, not more than the %s before expiry at which nxcred stops serving a cached token: it is not cached, so every call will make a token request",
-			f.Profile.endpointHost(), f.Profile.Label(), t.Expiry.Sub(start).Round(time.Second), cache.Margin))
+			f.Profile.endpointHost(), f.Profile.Label(), t.Expiry.Sub(start).Round(time.Second), token.Margin))
 	}
 	return t, nil
 }
@@ -235,11 +233,6 @@ func (f *Fetcher) warn(msg string) {
 		f.Warn(msg)
 	}
 }
-
-// b64token is RFC 6750 §2.1's token syntax, the one every protocol writer
-// in package protocol accepts: checking it here fails at the fetch, with the
-// endpoint named, instead of at the output.
-var b64token = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._~+/-]+=*$`) })
 
 // expiresIn reads the raw expires_in: a JSON number or a string of digits
 // (both seen in the wild, x/oauth2 accepts both). Missing is unknown, not an

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/auth/authtest"
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 func TestFetch(t *testing.T) {
@@ -531,8 +531,8 @@ func TestFetchExpiry(t *testing.T) {
 		{"one second", ok(`,"expires_in":1`), start.Add(time.Second), false},
 		{"a day", ok(`,"expires_in":86400`), start.Add(24 * time.Hour), true},
 		// Missing: served for this call only, never cached.
-		{"missing", ok(``), start.Add(cache.Margin), false},
-		{"null", ok(`,"expires_in":null`), start.Add(cache.Margin), false},
+		{"missing", ok(``), start.Add(token.Margin), false},
+		{"null", ok(`,"expires_in":null`), start.Add(token.Margin), false},
 		{"lower-case bearer", authtest.Response{Status: 200, Body: `{"access_token":"` + badToken + `","token_type":"bearer","expires_in":900}`},
 			start.Add(900 * time.Second), true},
 	}
@@ -554,7 +554,7 @@ func TestFetchExpiry(t *testing.T) {
 				t.Errorf("Fetch() warned %q, want nothing for a token that is cached", warnings)
 			case !tt.cacheable && (len(warnings) != 1 || !strings.Contains(warnings[0], "not cache") || !strings.Contains(warnings[0], "every call will make a token request")):
 				t.Errorf("Fetch() warnings = %q, want one saying the token is not cached and what that costs", warnings)
-			case !tt.cacheable && tt.expiry != start.Add(cache.Margin) && !strings.Contains(warnings[0], "lives 1s"):
+			case !tt.cacheable && tt.expiry != start.Add(token.Margin) && !strings.Contains(warnings[0], "lives 1s"):
 				t.Errorf("Fetch() warning = %q, want it to name the lifetime (1s)", warnings[0])
 			case tt.name == "missing" && !strings.Contains(warnings[0], "no expires_in"):
 				t.Errorf("Fetch() warning = %q, want it to say expires_in is missing", warnings[0])

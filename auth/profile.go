@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // DefaultScope is the scope Nexthink documents for client-credential tokens.
@@ -61,7 +61,7 @@ func isLabel(s string) bool {
 
 // isName reports whether s is a profile name: a valid cache slot name (a
 // letter or digit, then letters, digits, '_', '.' or '-') of at most 64.
-func isName(s string) bool { return len(s) <= 64 && cache.ValidName(s) }
+func isName(s string) bool { return len(s) <= 64 && token.ValidName(s) }
 
 // ValidateName checks a profile name: letters, digits, '_', '.', '-', at
 // most 64, and not the reserved environment profile name.
@@ -264,8 +264,8 @@ func (p *Profile) HasHost(host string) bool {
 }
 
 // Identity is what the profile's cached tokens are bound to.
-func (p *Profile) Identity() cache.Identity {
-	return cache.Identity{TokenURL: p.Endpoint(), ClientID: p.ClientID, Scope: p.EffectiveScope()}
+func (p *Profile) Identity() token.Identity {
+	return token.Identity{TokenURL: p.Endpoint(), ClientID: p.ClientID, Scope: p.EffectiveScope()}
 }
 
 // SlotName is the profile's cache file name. Config profiles use their name.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // checkValidator runs a table of inputs through a Validate function: ok
@@ -314,7 +314,7 @@ func TestProfileScopeAndIdentity(t *testing.T) {
 	if got := p.EffectiveScope(); got != "service:integration" {
 		t.Errorf("EffectiveScope() = %q, want %q", got, "service:integration")
 	}
-	want := cache.Identity{TokenURL: "https://acme-login.eu.nexthink.cloud/oauth2/default/v1/token", ClientID: "id-1", Scope: "service:integration"}
+	want := token.Identity{TokenURL: "https://acme-login.eu.nexthink.cloud/oauth2/default/v1/token", ClientID: "id-1", Scope: "service:integration"}
 	if got := p.Identity(); got != want {
 		t.Errorf("Identity() = %+v, want %+v", got, want)
 	}
@@ -322,7 +322,7 @@ func TestProfileScopeAndIdentity(t *testing.T) {
 	if got := p2.EffectiveScope(); got != "a:b c:d" {
 		t.Errorf("EffectiveScope() = %q, want %q", got, "a:b c:d")
 	}
-	want2 := cache.Identity{TokenURL: "https://login.example.com/t", ClientID: "id-2", Scope: "a:b c:d"}
+	want2 := token.Identity{TokenURL: "https://login.example.com/t", ClientID: "id-2", Scope: "a:b c:d"}
 	if got := p2.Identity(); got != want2 {
 		t.Errorf("Identity() = %+v, want %+v", got, want2)
 	}

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // The hot path of a cache hit, in process: derive the key, read and open the
 // file, decide it is fresh. bench/main.go measures the whole process.
 
-var benchID = cache.Identity{
+var benchID = token.Identity{
 	TokenURL: "https://acme-login.eu.nexthink.cloud/oauth2/default/v1/token",
 	ClientID: "0oa1b2c3d4e5f6g7h8i9",
 	Scope:    "service:integration",
@@ -21,9 +22,9 @@ var benchID = cache.Identity{
 const benchSecret = "bench-secret-0123456789abcdef0123456789abcdef"
 
 // benchToken is shaped like a Nexthink token: a JWT of about a kilobyte.
-func benchToken(now time.Time) cache.Token {
+func benchToken(now time.Time) token.Token {
 	jwt := "eyJraWQiOiJiZW5jaCIsImFsZyI6IlJTMjU2In0." + strings.Repeat("eyJzdWIiOiIwb2ExYjJjM2Q0In0", 24) + "." + strings.Repeat("c2lnbmF0dXJl", 28)
-	return cache.Token{AccessToken: jwt, TokenType: "Bearer", FetchedAt: now, Expiry: now.Add(15 * time.Minute)}
+	return token.Token{AccessToken: jwt, TokenType: "Bearer", FetchedAt: now, Expiry: now.Add(15 * time.Minute)}
 }
 
 func benchSlot() cache.Slot {
@@ -77,9 +78,9 @@ func BenchmarkStoreGetHit(b *testing.B) {
 	if err := st.Put(slot, benchToken(time.Now())); err != nil {
 		b.Fatal(err)
 	}
-	fetch := func(context.Context) (cache.Token, error) {
+	fetch := func(context.Context) (token.Token, error) {
 		b.Fatal("Store.Get fetched on a hit")
-		return cache.Token{}, nil
+		return token.Token{}, nil
 	}
 	ctx := context.Background()
 	b.ReportAllocs()

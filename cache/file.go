@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/nxcred/nxcred/internal/token"
+
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
@@ -52,12 +54,12 @@ func additionalData(magic []byte, s Slot) []byte {
 }
 
 // Seal encrypts t for slot s.
-func Seal(t Token, s Slot) ([]byte, error) { return seal(magic, t, s) }
+func Seal(t token.Token, s Slot) ([]byte, error) { return seal(magic, t, s) }
 
 // Open decrypts a file written by Seal. Any file that is truncated, garbage,
 // of another version, another slot, identity or key is an error; callers
 // treat every error as a miss.
-func Open(data []byte, s Slot) (Token, error) {
+func Open(data []byte, s Slot) (token.Token, error) {
 	if bytes.HasPrefix(data, magicV1) {
 		return open(magicV1, data, s)
 	}
@@ -67,7 +69,7 @@ func Open(data []byte, s Slot) (Token, error) {
 // encodable bounds the times the format stores (int64 Unix nanoseconds).
 func encodable(t time.Time) bool { return t.Year() >= 1700 && t.Year() < 2200 }
 
-func seal(m []byte, t Token, s Slot) ([]byte, error) {
+func seal(m []byte, t token.Token, s Slot) ([]byte, error) {
 	if t.AccessToken == "" || len(t.TokenType) > 255 || len(t.AccessToken) > MaxFileSize/2 {
 		return nil, errors.New("token empty or too large to cache")
 	}
@@ -96,58 +98,58 @@ func seal(m []byte, t Token, s Slot) ([]byte, error) {
 	return a.Seal(out, nil, p, additionalData(m, s)), nil
 }
 
-func open(m, data []byte, s Slot) (Token, error) {
+func open(m, data []byte, s Slot) (token.Token, error) {
 	if len(data) > MaxFileSize || !bytes.HasPrefix(data, m) {
-		return Token{}, errFormat
+		return token.Token{}, errFormat
 	}
 	a, err := aead(s.Key)
 	if err != nil {
-		return Token{}, err
+		return token.Token{}, err
 	}
 	p, err := a.Open(nil, nil, data[len(m):], additionalData(m, s))
 	if err != nil {
-		return Token{}, fmt.Errorf("token cache file does not open: %w", err)
+		return token.Token{}, fmt.Errorf("token cache file does not open: %w", err)
 	}
 	return decodePayload(p, bytes.Equal(m, magic))
 }
 
-// flagForced marks a token fetched by a forced refresh (Token.Forced).
+// flagForced marks a token fetched by a forced refresh (token.Token.Forced).
 const flagForced = 1
 
-func decodePayload(p []byte, hasFlags bool) (Token, error) {
+func decodePayload(p []byte, hasFlags bool) (token.Token, error) {
 	if len(p) < 17 {
-		return Token{}, errFormat
+		return token.Token{}, errFormat
 	}
-	var t Token
+	var t token.Token
 	t.Expiry = time.Unix(0, int64(binary.BigEndian.Uint64(p[0:8])))
 	t.FetchedAt = time.Unix(0, int64(binary.BigEndian.Uint64(p[8:16])))
 	p = p[16:]
 	if hasFlags {
 		if p[0]&^flagForced != 0 {
-			return Token{}, errFormat
+			return token.Token{}, errFormat
 		}
 		t.Forced = p[0]&flagForced != 0
 		p = p[1:]
 		if len(p) < 1 {
-			return Token{}, errFormat
+			return token.Token{}, errFormat
 		}
 	}
 	n := int(p[0])
 	p = p[1:]
 	if len(p) < n+4 {
-		return Token{}, errFormat
+		return token.Token{}, errFormat
 	}
 	t.TokenType = string(p[:n])
 	p = p[n:]
 	m := binary.BigEndian.Uint32(p[:4])
 	p = p[4:]
 	if uint64(len(p)) != uint64(m) || m == 0 {
-		return Token{}, errFormat
+		return token.Token{}, errFormat
 	}
 	t.AccessToken = string(p)
 	// What Seal would refuse is not a token of ours, whatever decrypted.
 	if !encodable(t.Expiry) || !encodable(t.FetchedAt) {
-		return Token{}, errFormat
+		return token.Token{}, errFormat
 	}
 	return t, nil
 }

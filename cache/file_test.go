@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/v2.token")
@@ -19,18 +20,18 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		tok  cache.Token
+		tok  token.Token
 	}{
 		{"typical", tokenAt("eyJhbGciOiJSUzI1NiJ9.payload.sig", t0, time.Hour)},
-		{"nanoseconds", cache.Token{AccessToken: "a", TokenType: "Bearer",
+		{"nanoseconds", token.Token{AccessToken: "a", TokenType: "Bearer",
 			Expiry: time.Unix(1772366400, 999999999), FetchedAt: time.Unix(1772362800, 1)}},
-		{"empty type", cache.Token{AccessToken: "a", Expiry: t0.Add(time.Hour), FetchedAt: t0}},
-		{"expiry before fetch", cache.Token{AccessToken: "a", TokenType: "b", Expiry: t0.Add(-time.Hour), FetchedAt: t0}},
-		{"unix epoch", cache.Token{AccessToken: "a", TokenType: "b", Expiry: time.Unix(0, 0), FetchedAt: time.Unix(0, 0)}},
-		{"negative unix", cache.Token{AccessToken: "a", TokenType: "b", Expiry: time.Unix(0, -1), FetchedAt: time.Unix(-1<<30, 7)}},
-		{"years 1700 and 2199", cache.Token{AccessToken: "a", TokenType: "b", Expiry: time.Date(2199, 12, 31, 23, 59, 59, 999999999, time.UTC), FetchedAt: time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)}},
-		{"binary bytes", cache.Token{AccessToken: "\x00\xff\n=é", TokenType: "\x00", Expiry: t0, FetchedAt: t0}},
-		{"largest accepted", cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize/2),
+		{"empty type", token.Token{AccessToken: "a", Expiry: t0.Add(time.Hour), FetchedAt: t0}},
+		{"expiry before fetch", token.Token{AccessToken: "a", TokenType: "b", Expiry: t0.Add(-time.Hour), FetchedAt: t0}},
+		{"unix epoch", token.Token{AccessToken: "a", TokenType: "b", Expiry: time.Unix(0, 0), FetchedAt: time.Unix(0, 0)}},
+		{"negative unix", token.Token{AccessToken: "a", TokenType: "b", Expiry: time.Unix(0, -1), FetchedAt: time.Unix(-1<<30, 7)}},
+		{"years 1700 and 2199", token.Token{AccessToken: "a", TokenType: "b", Expiry: time.Date(2199, 12, 31, 23, 59, 59, 999999999, time.UTC), FetchedAt: time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"binary bytes", token.Token{AccessToken: "\x00\xff\n=é", TokenType: "\x00", Expiry: t0, FetchedAt: t0}},
+		{"largest accepted", token.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize/2),
 			TokenType: strings.Repeat("y", 255), Expiry: t0.Add(time.Hour), FetchedAt: t0}},
 	}
 	for _, tt := range tests {
@@ -78,7 +79,7 @@ func TestSealUsesFreshNonce(t *testing.T) {
 func TestSealHidesToken(t *testing.T) {
 	t.Parallel()
 	for _, access := range []string{"ACCESS-TOKEN-0123456789", strings.Repeat("eyJ0b2tlbiI6InNlY3JldCJ9", 400)} {
-		tok := cache.Token{AccessToken: access, TokenType: "DPoP-Bearer-Type", Expiry: t0.Add(time.Hour), FetchedAt: t0}
+		tok := token.Token{AccessToken: access, TokenType: "DPoP-Bearer-Type", Expiry: t0.Add(time.Hour), FetchedAt: t0}
 		data, err := cache.Seal(tok, testSlot)
 		if err != nil {
 			t.Fatal(err)
@@ -99,11 +100,11 @@ func TestSealRefuses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		tok  cache.Token
+		tok  token.Token
 		key  []byte
 	}{
-		{"type of 256 bytes", cache.Token{AccessToken: "a", TokenType: strings.Repeat("y", 256), Expiry: t0, FetchedAt: t0}, testSlot.Key},
-		{"token over MaxFileSize/2", cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize/2+1), Expiry: t0, FetchedAt: t0}, testSlot.Key},
+		{"type of 256 bytes", token.Token{AccessToken: "a", TokenType: strings.Repeat("y", 256), Expiry: t0, FetchedAt: t0}, testSlot.Key},
+		{"token over MaxFileSize/2", token.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize/2+1), Expiry: t0, FetchedAt: t0}, testSlot.Key},
 		{"key of 5 bytes", tokenAt("a", t0, time.Hour), []byte("12345")},
 		{"nil key", tokenAt("a", t0, time.Hour), nil},
 	}
@@ -131,7 +132,7 @@ func TestOpenRejects(t *testing.T) {
 	if _, err := cache.Open(good, testSlot); err != nil {
 		t.Fatalf("Open(good) error = %v, want nil", err)
 	}
-	other := func(f func(*cache.Identity)) cache.Slot {
+	other := func(f func(*token.Identity)) cache.Slot {
 		id := testID
 		f(&id)
 		return slotFor(testSlot.Name, testSecret, id)
@@ -144,10 +145,10 @@ func TestOpenRejects(t *testing.T) {
 	lowerMagic := append([]byte("nxc1"), good[4:]...)
 	// A valid seal of a valid payload whose file is over MaxFileSize: only
 	// the size check can refuse it.
-	big := sealPayload(t, testSlot, encodePayload(cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize), Expiry: t0, FetchedAt: t0}))
+	big := sealPayload(t, testSlot, encodePayload(token.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize), Expiry: t0, FetchedAt: t0}))
 	// The same seal at the largest size allowed opens, so the size check
 	// is what refuses big.
-	atMax := sealPayload(t, testSlot, encodePayload(cache.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize-4-12-16-22), Expiry: t0, FetchedAt: t0}))
+	atMax := sealPayload(t, testSlot, encodePayload(token.Token{AccessToken: strings.Repeat("t", cache.MaxFileSize-4-12-16-22), Expiry: t0, FetchedAt: t0}))
 	if len(atMax) != cache.MaxFileSize {
 		t.Fatalf("len(atMax) = %d, want %d", len(atMax), cache.MaxFileSize)
 	}
@@ -161,12 +162,12 @@ func TestOpenRejects(t *testing.T) {
 		slot cache.Slot
 	}{
 		{"other secret", good, slotFor(testSlot.Name, testSecret+"x", testID)},
-		{"other token url", good, other(func(id *cache.Identity) { id.TokenURL += "x" })},
-		{"other client id", good, other(func(id *cache.Identity) { id.ClientID += "x" })},
-		{"other scope", good, other(func(id *cache.Identity) { id.Scope += "x" })},
-		{"other token url, same key", good, keepKey(other(func(id *cache.Identity) { id.TokenURL += "x" }))},
-		{"other client id, same key", good, keepKey(other(func(id *cache.Identity) { id.ClientID += "x" }))},
-		{"other scope, same key", good, keepKey(other(func(id *cache.Identity) { id.Scope += "x" }))},
+		{"other token url", good, other(func(id *token.Identity) { id.TokenURL += "x" })},
+		{"other client id", good, other(func(id *token.Identity) { id.ClientID += "x" })},
+		{"other scope", good, other(func(id *token.Identity) { id.Scope += "x" })},
+		{"other token url, same key", good, keepKey(other(func(id *token.Identity) { id.TokenURL += "x" }))},
+		{"other client id, same key", good, keepKey(other(func(id *token.Identity) { id.ClientID += "x" }))},
+		{"other scope, same key", good, keepKey(other(func(id *token.Identity) { id.Scope += "x" }))},
 		{"other name", good, cache.Slot{Name: "staging", ID: testID, Key: testSlot.Key}},
 		{"name in other case", good, cache.Slot{Name: "Prod", ID: testID, Key: testSlot.Key}},
 		{"wrong magic", wrongMagic, testSlot},
@@ -226,7 +227,7 @@ func TestOpenBitFlip(t *testing.T) {
 // format, so the others fail for the reason they name.
 func TestOpenPayload(t *testing.T) {
 	t.Parallel()
-	tok := cache.Token{AccessToken: "tok", TokenType: "Bearer", Expiry: t0.Add(time.Hour), FetchedAt: t0}
+	tok := token.Token{AccessToken: "tok", TokenType: "Bearer", Expiry: t0.Add(time.Hour), FetchedAt: t0}
 	good := encodePayload(tok)
 	times := good[:17] // the two times and the flags byte
 	build := func(typeLen byte, typ string, tokLen uint32, access string) []byte {
@@ -286,7 +287,7 @@ func TestOpenPayload(t *testing.T) {
 // (and the HKDF salt) must be bumped, since users' files would be misread.
 // v1.token is never rewritten: files of that format, written before the
 // upgrade, must still open.
-var goldenToken = cache.Token{
+var goldenToken = token.Token{
 	AccessToken: "golden-access-token",
 	TokenType:   "Bearer",
 	Expiry:      time.Date(2026, 3, 1, 13, 0, 0, 123456789, time.UTC),
@@ -299,7 +300,7 @@ func TestOpenGoldenFile(t *testing.T) {
 	v1.Forced = false
 	for _, tt := range []struct {
 		file string
-		want cache.Token
+		want token.Token
 	}{{"v1.token", v1}, {"v2.token", goldenToken}} {
 		path := filepath.Join("testdata", tt.file)
 		if *update && tt.file == "v2.token" {
@@ -330,7 +331,7 @@ func TestOpenGoldenFile(t *testing.T) {
 // when the fetcher returns one, leaving a file that is a miss forever.
 func TestSealRefusesWhatOpenRefuses(t *testing.T) {
 	t.Parallel()
-	tok := cache.Token{TokenType: "Bearer", Expiry: t0.Add(time.Hour), FetchedAt: t0}
+	tok := token.Token{TokenType: "Bearer", Expiry: t0.Add(time.Hour), FetchedAt: t0}
 	data, err := cache.Seal(tok, testSlot)
 	if err != nil {
 		return // refusing is one fix
@@ -346,7 +347,7 @@ func TestSealRefusesWhatOpenRefuses(t *testing.T) {
 // FetchedAt comes back in 1754, a year-2300 expiry comes back in the 1700s).
 func TestSealRefusesUnencodableTimes(t *testing.T) {
 	t.Parallel()
-	for _, tok := range []cache.Token{
+	for _, tok := range []token.Token{
 		{AccessToken: "a", Expiry: t0, FetchedAt: time.Time{}},
 		{AccessToken: "a", Expiry: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), FetchedAt: t0},
 	} {

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // checkResealed: a token Open accepted must survive Seal and Open unchanged.
-func checkResealed(t *testing.T, got cache.Token) {
+func checkResealed(t *testing.T, got token.Token) {
 	t.Helper()
 	data, err := cache.Seal(got, testSlot)
 	if err != nil {
@@ -46,7 +47,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte("NXC1"))
 	f.Add([]byte("NXC1\x00\x01\x02garbage"))
 	f.Add(encodePayload(goldenToken))
-	f.Add(encodePayload(cache.Token{AccessToken: "x", Expiry: t0, FetchedAt: t0}))
+	f.Add(encodePayload(token.Token{AccessToken: "x", Expiry: t0, FetchedAt: t0}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, err := cache.Open(data, testSlot); err == nil {
 			checkResealed(t, got)
@@ -80,7 +81,7 @@ func FuzzSealOpen(f *testing.F) {
 	f.Add("a", "", int64(0), int64(0))
 	f.Add("\x00\xff", "\n", int64(-1), int64(1<<63-1))
 	f.Fuzz(func(t *testing.T, access, typ string, expiry, fetched int64) {
-		tok := cache.Token{AccessToken: access, TokenType: typ, Expiry: time.Unix(0, expiry), FetchedAt: time.Unix(0, fetched)}
+		tok := token.Token{AccessToken: access, TokenType: typ, Expiry: time.Unix(0, expiry), FetchedAt: time.Unix(0, fetched)}
 		data, err := cache.Seal(tok, testSlot)
 		if err != nil {
 			inRange := func(t time.Time) bool { return t.Year() >= 1700 && t.Year() < 2200 }

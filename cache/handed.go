@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/nxcred/nxcred/internal/token"
+
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,8 +35,8 @@ func (s *Store) handedPath(name string) string { return filepath.Join(s.Dir, nam
 // hit path this is one 16-byte read and one 16-byte write in place in a
 // 4 KiB file: no file is created (a creation costs milliseconds on a busy
 // journaling file system), and nothing grows.
-func (s *Store) Handed(name string, t Token, client string) (again bool, err error) {
-	if !ValidName(name) {
+func (s *Store) Handed(name string, t token.Token, client string) (again bool, err error) {
+	if !token.ValidName(name) {
 		return false, fmt.Errorf("invalid cache slot name %q", name)
 	}
 	if client == "" {

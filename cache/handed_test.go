@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
-func handed(t *testing.T, s *cache.Store, tok cache.Token, client string) bool {
+func handed(t *testing.T, s *cache.Store, tok token.Token, client string) bool {
 	t.Helper()
 	again, err := s.Handed("prod", tok, client)
 	if err != nil {
@@ -52,7 +53,7 @@ func TestHandedRecognisesARepeat(t *testing.T) {
 	tok2 := tokenAt("two", t0.Add(time.Minute), time.Hour)
 	c := distinctClients(4)
 	for _, step := range []struct {
-		tok    cache.Token
+		tok    token.Token
 		client string
 		again  bool
 	}{

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // t0 is the fixed "now" of the tests: no test reads the wall clock to decide
@@ -17,7 +18,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC)
 
 const testSecret = "s3cret-of-the-test-client"
 
-var testID = cache.Identity{
+var testID = token.Identity{
 	TokenURL: "https://acme.api.eu.nexthink.cloud/api/v1/token",
 	ClientID: "client-1",
 	Scope:    "service:integration",
@@ -27,24 +28,24 @@ var testID = cache.Identity{
 var testSlot = cache.Slot{Name: "prod", ID: testID, Key: cache.DeriveKey(testSecret, testID)}
 
 // slotFor returns a slot with its key derived from secret and id.
-func slotFor(name, secret string, id cache.Identity) cache.Slot {
+func slotFor(name, secret string, id token.Identity) cache.Slot {
 	return cache.Slot{Name: name, ID: id, Key: cache.DeriveKey(secret, id)}
 }
 
 // tokenAt returns a token fetched at fetched that lives for life.
-func tokenAt(access string, fetched time.Time, life time.Duration) cache.Token {
-	return cache.Token{AccessToken: access, TokenType: "Bearer", Expiry: fetched.Add(life), FetchedAt: fetched}
+func tokenAt(access string, fetched time.Time, life time.Duration) token.Token {
+	return token.Token{AccessToken: access, TokenType: "Bearer", Expiry: fetched.Add(life), FetchedAt: fetched}
 }
 
 // sameToken compares tokens by value: times by instant, since Open returns
 // them in the local zone.
-func sameToken(a, b cache.Token) bool {
+func sameToken(a, b token.Token) bool {
 	return a.AccessToken == b.AccessToken && a.TokenType == b.TokenType &&
 		a.Expiry.Equal(b.Expiry) && a.FetchedAt.Equal(b.FetchedAt)
 }
 
 // fmtToken prints a token compactly for failure messages.
-func fmtToken(t cache.Token) string {
+func fmtToken(t token.Token) string {
 	return fmt.Sprintf("{%q %q exp=%s fetched=%s}", t.AccessToken, t.TokenType,
 		t.Expiry.UTC().Format(time.RFC3339Nano), t.FetchedAt.UTC().Format(time.RFC3339Nano))
 }
@@ -106,7 +107,7 @@ func openPayload(tb testing.TB, s cache.Slot, data []byte) ([]byte, error) {
 }
 
 // encodePayload is the documented payload of t.
-func encodePayload(t cache.Token) []byte {
+func encodePayload(t token.Token) []byte {
 	p := binary.BigEndian.AppendUint64(nil, uint64(t.Expiry.UnixNano()))
 	p = binary.BigEndian.AppendUint64(p, uint64(t.FetchedAt.UnixNano()))
 	var flags byte

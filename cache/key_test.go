@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 func TestDeriveKeyDeterministic(t *testing.T) {
@@ -27,7 +28,7 @@ func TestDeriveKeyDeterministic(t *testing.T) {
 func TestDeriveKeyDiffers(t *testing.T) {
 	t.Parallel()
 	base := cache.DeriveKey(testSecret, testID)
-	with := func(f func(*cache.Identity)) cache.Identity {
+	with := func(f func(*token.Identity)) token.Identity {
 		id := testID
 		f(&id)
 		return id
@@ -35,17 +36,17 @@ func TestDeriveKeyDiffers(t *testing.T) {
 	tests := []struct {
 		name   string
 		secret string
-		id     cache.Identity
+		id     token.Identity
 	}{
 		{"other secret", testSecret + "2", testID},
 		{"empty secret", "", testID},
 		{"secret prefix", testSecret[:len(testSecret)-1], testID},
-		{"other token url", testSecret, with(func(id *cache.Identity) { id.TokenURL = "https://acme.api.us.nexthink.cloud/api/v1/token" })},
-		{"other client id", testSecret, with(func(id *cache.Identity) { id.ClientID = "client-2" })},
-		{"other scope", testSecret, with(func(id *cache.Identity) { id.Scope = "service:other" })},
-		{"empty scope", testSecret, with(func(id *cache.Identity) { id.Scope = "" })},
-		{"fields swapped", testSecret, cache.Identity{TokenURL: testID.ClientID, ClientID: testID.TokenURL, Scope: testID.Scope}},
-		{"zero identity", testSecret, cache.Identity{}},
+		{"other token url", testSecret, with(func(id *token.Identity) { id.TokenURL = "https://acme.api.us.nexthink.cloud/api/v1/token" })},
+		{"other client id", testSecret, with(func(id *token.Identity) { id.ClientID = "client-2" })},
+		{"other scope", testSecret, with(func(id *token.Identity) { id.Scope = "service:other" })},
+		{"empty scope", testSecret, with(func(id *token.Identity) { id.Scope = "" })},
+		{"fields swapped", testSecret, token.Identity{TokenURL: testID.ClientID, ClientID: testID.TokenURL, Scope: testID.Scope}},
+		{"zero identity", testSecret, token.Identity{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,8 +68,8 @@ func TestDeriveKeyDiffers(t *testing.T) {
 // additional data; then a file of one opens as the other.
 func TestIdentityFieldsDoNotRunTogether(t *testing.T) {
 	t.Parallel()
-	a := cache.Identity{TokenURL: "https://a/t\nc1", ClientID: "s", Scope: ""}
-	b := cache.Identity{TokenURL: "https://a/t", ClientID: "c1\ns", Scope: ""}
+	a := token.Identity{TokenURL: "https://a/t\nc1", ClientID: "s", Scope: ""}
+	b := token.Identity{TokenURL: "https://a/t", ClientID: "c1\ns", Scope: ""}
 	if ka, kb := cache.DeriveKey(testSecret, a), cache.DeriveKey(testSecret, b); bytes.Equal(ka, kb) {
 		t.Errorf("DeriveKey(secret, %#v) = %x, DeriveKey(secret, %#v) = %x, want different keys", a, ka, b, kb)
 	}

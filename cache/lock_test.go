@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // holdLock takes the slot's lock from the test, as another nxcred process
@@ -228,7 +229,7 @@ func TestRemoveWaitsForFetch(t *testing.T) {
 	tok := tokenAt("fetched-during-logout", t0, time.Hour)
 	fetching := make(chan struct{})
 	proceed := make(chan struct{})
-	slow := func(ctx context.Context) (cache.Token, error) {
+	slow := func(ctx context.Context) (token.Token, error) {
 		close(fetching)
 		<-proceed
 		return tok, nil

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/nxcred/nxcred/internal/token"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -55,7 +57,7 @@ func (s *Store) remember(slot Slot, err error, d time.Duration) {
 		hint = h.Hint()
 	}
 	now := s.now()
-	t := Token{
+	t := token.Token{
 		AccessToken: memoPayload(s.settingsDigest(), err.Error(), hint),
 		TokenType:   "failure",
 		FetchedAt:   now,

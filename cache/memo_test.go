@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 type hintErr struct{ msg, hint string }
@@ -19,7 +20,7 @@ func (e hintErr) Hint() string  { return e.hint }
 
 // countingFetch fails with err, counting calls.
 func countingFetch(n *int, err error) cache.Fetcher {
-	return func(context.Context) (cache.Token, error) { *n++; return cache.Token{}, err }
+	return func(context.Context) (token.Token, error) { *n++; return token.Token{}, err }
 }
 
 // TestRememberedFailure: with Remember set, a failed fetch is remembered for
@@ -45,7 +46,7 @@ func TestRememberedFailure(t *testing.T) {
 	// another secret (login stored a corrected one) does not see the memo
 	other := slotFor("prod", "the-corrected-secret", testID)
 	good := tokenAt("tok-good", t0, time.Hour)
-	res, err := s.Get(context.Background(), other, cache.Need{}, func(context.Context) (cache.Token, error) { calls++; return good, nil })
+	res, err := s.Get(context.Background(), other, cache.Need{}, func(context.Context) (token.Token, error) { calls++; return good, nil })
 	if err != nil || res.Token.AccessToken != "tok-good" || calls != 2 {
 		t.Fatalf("Get() with another secret = %s, %v after %d fetches, want a fetch at once", fmtToken(res.Token), err, calls)
 	}
@@ -81,7 +82,7 @@ func TestRememberedFailureSettings(t *testing.T) {
 	}
 	settings = "HTTPS_PROXY=\x00SSL_CERT_FILE=/etc/corp-ca.pem"
 	good := tokenAt("tok", t0, time.Hour)
-	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) { calls++; return good, nil })
+	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (token.Token, error) { calls++; return good, nil })
 	if err != nil || res.Source != cache.Fetched || calls != 2 {
 		t.Fatalf("Get() after the settings changed = %s, %v after %d requests; want a request at once", srcName(res.Source), err, calls)
 	}
@@ -157,7 +158,7 @@ func TestLoosePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := 0
-	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) {
+	res, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (token.Token, error) {
 		calls++
 		return tokenAt("tok-2", t0, time.Hour), nil
 	})
@@ -183,7 +184,7 @@ func TestLockErrorNamesProfile(t *testing.T) {
 	fetching, hold := make(chan struct{}), make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
-		_, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (cache.Token, error) {
+		_, err := s.Get(context.Background(), testSlot, cache.Need{}, func(context.Context) (token.Token, error) {
 			close(fetching) // the holder has the lock while it fetches
 			<-hold
 			return tokenAt("tok", t0, time.Hour), nil

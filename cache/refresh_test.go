@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // getWith calls Get with need and returns the result, failing on an error.
@@ -61,7 +62,7 @@ func TestRefreshKeepsTokenOnFailure(t *testing.T) {
 
 // TestRefreshWindow: the first forced refresh after an ordinary fetch asks
 // (the token may have been refused for a reason a new one fixes); then,
-// whatever asks for it, a forced refresh within RefreshWindow of that one
+// whatever asks for it, a forced refresh within token.RefreshWindow of that one
 // serves its token: one forced request per window. The clock is the
 // Store's, and another Store on the same folder (another process) sees the
 // forced fetch in the file.
@@ -70,7 +71,7 @@ func TestRefreshWindow(t *testing.T) {
 	s, clk := newStore(t)
 	var mu sync.Mutex
 	n := 0
-	fetch := func(ctx context.Context) (cache.Token, error) {
+	fetch := func(ctx context.Context) (token.Token, error) {
 		mu.Lock()
 		n++
 		mu.Unlock()
@@ -90,7 +91,7 @@ func TestRefreshWindow(t *testing.T) {
 		t.Fatalf("Get(Refresh) of an ordinary token fetched 1s ago = %s forced=%v; want Fetched, forced", srcName(res.Source), res.Token.Forced)
 	}
 	start := time.Second // the window starts at the forced fetch
-	for _, at := range []time.Duration{0, time.Second, 10 * time.Second, cache.RefreshWindow - time.Nanosecond} {
+	for _, at := range []time.Duration{0, time.Second, 10 * time.Second, token.RefreshWindow - time.Nanosecond} {
 		if res := forced(s, start+at); !res.RefreshSkipped || res.Source != cache.FromCache {
 			t.Errorf("Get(Refresh) at window start+%s = %s, skipped %v; want the cached token, refresh skipped", at, srcName(res.Source), res.RefreshSkipped)
 		}
@@ -98,23 +99,23 @@ func TestRefreshWindow(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("forced refreshes inside the window made %d token requests, want 1 (the one that opened it)", n)
 	}
-	if res := forced(s, start+cache.RefreshWindow); res.Source != cache.Fetched || res.RefreshSkipped {
+	if res := forced(s, start+token.RefreshWindow); res.Source != cache.Fetched || res.RefreshSkipped {
 		t.Errorf("Get(Refresh) at window end = %s, skipped %v; want Fetched", srcName(res.Source), res.RefreshSkipped)
 	}
 	other := &cache.Store{Dir: s.Dir, Now: clk.Now, LockWait: time.Second}
 	for i := range 5 {
-		forced(other, start+cache.RefreshWindow+time.Duration(i)*time.Second)
+		forced(other, start+token.RefreshWindow+time.Duration(i)*time.Second)
 	}
 	if n != 2 {
 		t.Errorf("token requests: 1 opening the window, 4 inside, 1 at its end, 5 from another process in the next window = %d, want 2", n)
 	}
 	// An ordinary fetch does not open a window: the token is refreshed
 	// (MinValid) and the next forced refresh asks.
-	clk.set(t0.Add(start + cache.RefreshWindow + 14*time.Minute + 30*time.Second))
+	clk.set(t0.Add(start + token.RefreshWindow + 14*time.Minute + 30*time.Second))
 	if _, err := s.Get(t.Context(), testSlot, cache.Need{}, fetch); err != nil {
 		t.Fatal(err)
 	}
-	if res := forced(s, start+cache.RefreshWindow+14*time.Minute+31*time.Second); res.Source != cache.Fetched {
+	if res := forced(s, start+token.RefreshWindow+14*time.Minute+31*time.Second); res.Source != cache.Fetched {
 		t.Errorf("Get(Refresh) 1s after an ordinary fetch = %s, want Fetched", srcName(res.Source))
 	}
 	if n != 4 {
@@ -223,7 +224,7 @@ func TestRefuse(t *testing.T) {
 }
 
 // TestRefuseRecent: a client that refuses a token gets a new one at once;
-// one that erases in a loop gets, for RefreshWindow, that new token, without
+// one that erases in a loop gets, for token.RefreshWindow, that new token, without
 // a further request.
 func TestRefuseRecent(t *testing.T) {
 	t.Parallel()
@@ -244,7 +245,7 @@ func TestRefuseRecent(t *testing.T) {
 			t.Errorf("Get() after Refuse at t0+%s: RefreshSkipped = false, want true", at)
 		}
 	}
-	clk.set(t0.Add(time.Second + cache.RefreshWindow))
+	clk.set(t0.Add(time.Second + token.RefreshWindow))
 	if err := s.Refuse("prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func TestMinValid(t *testing.T) {
 }
 
 // checkGet2 is checkGet with a Need.
-func checkGet2(t *testing.T, s *cache.Store, need cache.Need, f *fetcher, want cache.Token, wantCalls int32) cache.Result {
+func checkGet2(t *testing.T, s *cache.Store, need cache.Need, f *fetcher, want token.Token, wantCalls int32) cache.Result {
 	t.Helper()
 	before := f.calls.Load()
 	res := getWith(t, s, need, f)

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"github.com/nxcred/nxcred/internal/token"
+
 	"context"
 	"errors"
 	"fmt"
@@ -27,9 +29,9 @@ const DefaultLockWait = 8 * time.Second
 
 // Slot names one profile's cache file and how to open it.
 type Slot struct {
-	// Name is the file's base name; see ValidName.
+	// Name is the file's base name; see token.ValidName.
 	Name string
-	ID   Identity
+	ID   token.Identity
 	// Key comes from DeriveKey.
 	Key []byte
 	// Label names the profile in messages ("profile prod"); empty means
@@ -51,17 +53,17 @@ type Need struct {
 	// user asked. The cached token is replaced only once a new one is in
 	// hand: when the request fails Get returns its error and the cached
 	// token stays, untouched, for the calls that follow. A token fetched
-	// by a forced refresh less than RefreshWindow ago is served instead of
+	// by a forced refresh less than token.RefreshWindow ago is served instead of
 	// asking again (Result.RefreshSkipped).
 	Refresh bool
 	// MinValid is the life the token must have left, when that is more
-	// than Margin. A cached token with less is refreshed; if that fails it
+	// than token.Margin. A cached token with less is refreshed; if that fails it
 	// is served Stale while it has not expired.
 	MinValid time.Duration
 }
 
 // satisfiedBy reports whether t may be served at now without a request.
-func (n Need) satisfiedBy(t Token, now time.Time) bool {
+func (n Need) satisfiedBy(t token.Token, now time.Time) bool {
 	return !n.Refresh && t.Fresh(now) && t.Expiry.Sub(now) > n.MinValid
 }
 
@@ -69,11 +71,11 @@ func (n Need) satisfiedBy(t Token, now time.Time) bool {
 // caller that began at began without a request, although satisfiedBy says
 // no: it is Fresh and was fetched after the caller began (by another
 // process, while this one waited: not the token it was asked to replace),
-// or it was fetched less than RefreshWindow ago and either that fetch was
+// or it was fetched less than token.RefreshWindow ago and either that fetch was
 // itself forced (at most one forced refresh per window) or this call is
 // not forced (a MinValid the endpoint's tokens cannot meet). A refused
 // token is never served this way unless it came from a forced refresh.
-func (n Need) settles(t Token, now, began time.Time, refused bool) bool {
+func (n Need) settles(t token.Token, now, began time.Time, refused bool) bool {
 	forced := n.Refresh || refused
 	switch {
 	case !t.Fresh(now):
@@ -102,7 +104,7 @@ const (
 
 // Result is what Get returns.
 type Result struct {
-	Token  Token
+	Token  token.Token
 	Source Source
 	// RefreshErr is the failed refresh behind a Stale result.
 	RefreshErr error
@@ -110,7 +112,7 @@ type Result struct {
 	WriteErr error
 	// RefreshSkipped says that a refresh was due (Need.Refresh, a token a
 	// client refused, Need.MinValid) but the token was fetched less than
-	// RefreshWindow ago, so it was served instead of asking again.
+	// token.RefreshWindow ago, so it was served instead of asking again.
 	RefreshSkipped bool
 }
 
@@ -124,7 +126,7 @@ type SettingsFunc func() string
 func (f SettingsFunc) RequestSettings() string { return f() }
 
 // Fetcher gets a new token from the token endpoint.
-type Fetcher func(ctx context.Context) (Token, error)
+type Fetcher func(ctx context.Context) (token.Token, error)
 
 // Store is the cache folder.
 type Store struct {
@@ -161,27 +163,6 @@ func (s *Store) warn(format string, args ...any) {
 	s.Warn(msg)
 }
 
-// ValidName reports whether name can be a slot name (and so a file name on
-// every OS): a letter or digit, then up to 79 letters, digits, '_', '.' or
-// '-'. A loop, not a regexp: compiling one costs every start of nxcred.
-func ValidName(name string) bool { return nameOK(name, 80) }
-
-// nameOK reports whether s is 1..max bytes of [A-Za-z0-9_.-] starting with
-// a letter or digit.
-func nameOK(s string, max int) bool {
-	if len(s) == 0 || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-		if !alnum && (i == 0 || c != '_' && c != '.' && c != '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // Path is the cache file of slot name.
 func (s *Store) Path(name string) string { return filepath.Join(s.Dir, name+".token") }
 
@@ -211,13 +192,13 @@ func (s *Store) log() *slog.Logger {
 // then fetches, so N parallel callers make one token request.
 //
 // A token that is due for a refresh but was itself fetched by a forced
-// refresh less than RefreshWindow ago is served without a request, whatever
+// refresh less than token.RefreshWindow ago is served without a request, whatever
 // made the refresh due. When the
 // request fails, a token that has not expired is served Stale, except to a
 // caller that asked for Need.Refresh: that caller gets the error, and the
 // cached token is kept for the others.
 func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (Result, error) {
-	if !ValidName(slot.Name) {
+	if !token.ValidName(slot.Name) {
 		return Result{}, fmt.Errorf("invalid cache slot name %q", slot.Name)
 	}
 	if !need.Refresh {
@@ -241,7 +222,7 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 	// polling the file starves the holder's write of its token, which then
 	// fails and leaves every waiter to fetch again. Windows waiters take the
 	// lock in turn and read under it.
-	var early Token
+	var early token.Token
 	var done func() bool
 	if pollWhileWaiting {
 		done = func() bool {
@@ -330,8 +311,8 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 
 // Put caches t for slot, as login does with the token that proved the
 // secret. A token too short-lived to be served again is not written.
-func (s *Store) Put(slot Slot, t Token) error {
-	if !ValidName(slot.Name) {
+func (s *Store) Put(slot Slot, t token.Token) error {
+	if !token.ValidName(slot.Name) {
 		return fmt.Errorf("invalid cache slot name %q", slot.Name)
 	}
 	if !t.Cacheable() {
@@ -344,18 +325,18 @@ func (s *Store) Put(slot Slot, t Token) error {
 }
 
 // Peek returns the cached token of slot without fetching, for status.
-func (s *Store) Peek(slot Slot) (Token, bool) {
-	if !ValidName(slot.Name) {
-		return Token{}, false
+func (s *Store) Peek(slot Slot) (token.Token, bool) {
+	if !token.ValidName(slot.Name) {
+		return token.Token{}, false
 	}
 	return s.read(slot)
 }
 
 // read opens the slot's file. Every failure is a miss.
-func (s *Store) read(slot Slot) (Token, bool) { return s.readFile(slot, s.Path(slot.Name)) }
+func (s *Store) read(slot Slot) (token.Token, bool) { return s.readFile(slot, s.Path(slot.Name)) }
 
 // readFile opens a token file of slot at path. Every failure is a miss.
-func (s *Store) readFile(slot Slot, path string) (Token, bool) {
+func (s *Store) readFile(slot Slot, path string) (token.Token, bool) {
 	data, err := readSmall(path)
 	if errors.Is(err, errNotPrivate) {
 		s.warn("%s is readable or writable by other users; not using it (it will be replaced by a private one)", path)
@@ -364,12 +345,12 @@ func (s *Store) readFile(slot Slot, path string) (Token, bool) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
 		}
-		return Token{}, false
+		return token.Token{}, false
 	}
 	t, err := Open(data, slot)
 	if err != nil {
 		s.log().Debug("cache miss", "profile", slot.Name, "reason", err.Error())
-		return Token{}, false
+		return token.Token{}, false
 	}
 	return t, true
 }
@@ -421,7 +402,7 @@ func (s *Store) ensureDir() error {
 
 // write replaces the slot's file atomically (see atomicfile.Write). A new
 // token in place, a token a client refused is no longer needed.
-func (s *Store) write(slot Slot, t Token) error {
+func (s *Store) write(slot Slot, t token.Token) error {
 	data, err := Seal(t, slot)
 	if err == nil {
 		err = atomicfile.Write(s.Path(slot.Name), data)
@@ -440,11 +421,11 @@ func (s *Store) write(slot Slot, t Token) error {
 // erase, docker logout): the next Get asks for a new one. The token is not
 // deleted but moved aside, off the lock-free hit path: if the new request
 // fails, Get still serves it while it has not expired, and a token fetched
-// less than RefreshWindow ago is served again without a request, which
+// less than token.RefreshWindow ago is served again without a request, which
 // bounds a client that erases in a loop. No lock is needed: the move is
 // atomic, and a token written after it is a new one, not the refused one.
 func (s *Store) Refuse(name string) error {
-	if !ValidName(name) {
+	if !token.ValidName(name) {
 		return fmt.Errorf("invalid cache slot name %q", name)
 	}
 	err := robustio.Rename(s.Path(name), s.refusedPath(name))
@@ -457,7 +438,7 @@ func (s *Store) Refuse(name string) error {
 // Drop deletes the cached token of slot name (and a refused one), and any
 // remembered failure, so the next Get asks the endpoint.
 func (s *Store) Drop(name string) error {
-	if !ValidName(name) {
+	if !token.ValidName(name) {
 		return fmt.Errorf("invalid cache slot name %q", name)
 	}
 	s.forget(name)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 var errBoom = errors.New("token endpoint said no")
@@ -24,17 +25,17 @@ type fetcher struct {
 	delay time.Duration
 
 	mu  sync.Mutex
-	tok cache.Token
+	tok token.Token
 	err error
 }
 
-func (f *fetcher) set(tok cache.Token, err error) {
+func (f *fetcher) set(tok token.Token, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tok, f.err = tok, err
 }
 
-func (f *fetcher) fetch(ctx context.Context) (cache.Token, error) {
+func (f *fetcher) fetch(ctx context.Context) (token.Token, error) {
 	f.calls.Add(1)
 	if f.delay > 0 {
 		time.Sleep(f.delay)
@@ -72,7 +73,7 @@ func exists(t *testing.T, path string) bool {
 	return err == nil
 }
 
-func mustPut(t *testing.T, s *cache.Store, slot cache.Slot, tok cache.Token) {
+func mustPut(t *testing.T, s *cache.Store, slot cache.Slot, tok token.Token) {
 	t.Helper()
 	if err := s.Put(slot, tok); err != nil {
 		t.Fatalf("Put(%s) error = %v, want nil", fmtToken(tok), err)
@@ -83,7 +84,7 @@ func mustPut(t *testing.T, s *cache.Store, slot cache.Slot, tok cache.Token) {
 }
 
 // checkGet calls Get and checks source, token and the fetcher's count.
-func checkGet(t *testing.T, s *cache.Store, f *fetcher, wantSrc cache.Source, want cache.Token, wantCalls int32) cache.Result {
+func checkGet(t *testing.T, s *cache.Store, f *fetcher, wantSrc cache.Source, want token.Token, wantCalls int32) cache.Result {
 	t.Helper()
 	before := f.calls.Load()
 	res, err := s.Get(t.Context(), testSlot, cache.Need{}, f.fetch)
@@ -106,7 +107,7 @@ func checkGet(t *testing.T, s *cache.Store, f *fetcher, wantSrc cache.Source, wa
 }
 
 // checkCached checks what the slot's file holds.
-func checkCached(t *testing.T, s *cache.Store, want cache.Token) {
+func checkCached(t *testing.T, s *cache.Store, want token.Token) {
 	t.Helper()
 	got, ok := s.Peek(testSlot)
 	if !ok || !sameToken(got, want) {
@@ -189,13 +190,13 @@ func TestGetRefreshBoundary(t *testing.T) {
 	}
 }
 
-// TestGetShortLivedToken: a token with no more than Margin of life is handed
+// TestGetShortLivedToken: a token with no more than token.Margin of life is handed
 // out but not written, and an older file is dropped.
 func TestGetShortLivedToken(t *testing.T) {
 	t.Parallel()
 	// old is cached but inside its last minute, so Get fetches.
 	old := tokenAt("old", t0.Add(-time.Hour), time.Hour+30*time.Second)
-	for _, life := range []time.Duration{cache.Margin, cache.Margin - time.Nanosecond, time.Second, 0} {
+	for _, life := range []time.Duration{token.Margin, token.Margin - time.Nanosecond, time.Second, 0} {
 		for _, withOld := range []bool{false, true} {
 			name := life.String()
 			if withOld {
@@ -227,8 +228,8 @@ func TestPut(t *testing.T) {
 		write bool
 	}{
 		{time.Hour, true},
-		{cache.Margin + time.Nanosecond, true},
-		{cache.Margin, false},
+		{token.Margin + time.Nanosecond, true},
+		{token.Margin, false},
 		{0, false},
 	}
 	for _, tt := range tests {
@@ -483,13 +484,13 @@ var invalidNames = []string{
 func TestValidName(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"a", "0", "prod", "Prod-EU_1.x", "env-0123456789abcdef", strings.Repeat("a", 80)} {
-		if !cache.ValidName(name) {
-			t.Errorf("ValidName(%q) = false, want true", name)
+		if !token.ValidName(name) {
+			t.Errorf("token.ValidName(%q) = false, want true", name)
 		}
 	}
 	for _, name := range invalidNames {
-		if cache.ValidName(name) {
-			t.Errorf("ValidName(%q) = true, want false", name)
+		if token.ValidName(name) {
+			t.Errorf("token.ValidName(%q) = true, want false", name)
 		}
 	}
 }
@@ -569,8 +570,8 @@ func TestRemoveKeepsOtherSlotsTempFiles(t *testing.T) {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if !cache.ValidName("a.token.b") {
-		t.Fatal(`ValidName("a.token.b") = false; the bug needs that name`)
+	if !token.ValidName("a.token.b") {
+		t.Fatal(`token.ValidName("a.token.b") = false; the bug needs that name`)
 	}
 	other := s.Path("a.token.b") + ".123456.tmp"
 	if err := os.WriteFile(other, []byte("in flight"), 0o600); err != nil {

@@ -21,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // Credential is the token a protocol hands out.
@@ -54,38 +56,11 @@ func checkCredential(c Credential) error {
 	return nil
 }
 
-// checkToken reports whether tok can travel as "Authorization: Bearer <tok>".
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-// A JWT (what Nexthink issues) always fits. Holding every token to this
-// grammar also shuts out CR, LF, NUL, spaces and quotes, so no format below
-// can be broken out of (git lines, GOAUTH headers, curl -H @-).
-func checkToken(tok string) error {
-	if tok == "" {
-		return errors.New("empty token")
-	}
-	i := 0
-	for i < len(tok) && isB64TokenByte(tok[i]) {
-		i++
-	}
-	if i == 0 {
-		return errors.New("token is not an RFC 6750 bearer token")
-	}
-	for i < len(tok) && tok[i] == '=' {
-		i++
-	}
-	if i != len(tok) {
-		return errors.New("token is not an RFC 6750 bearer token")
-	}
-	return nil
-}
-
-func isB64TokenByte(b byte) bool {
-	switch {
-	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		return true
-	}
-	return b == '-' || b == '.' || b == '_' || b == '~' || b == '+' || b == '/'
-}
+// checkToken reports whether tok can travel as "Authorization: Bearer <tok>"
+// (token.CheckBearer). Holding every token to that grammar also shuts out
+// CR, LF, NUL, spaces and quotes, so no format below can be broken out of
+// (git lines, GOAUTH headers, curl -H @-).
+func checkToken(tok string) error { return token.CheckBearer(tok) }
 
 // formatExpiry renders an (already checked) expiry the way client-go and
 // Bazel parse it: RFC 3339 in UTC, whole seconds, "Z" (docs/protocols.md §0.6, §4.5).

@@ -6,6 +6,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"github.com/nxcred/nxcred/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,7 +68,7 @@ type System struct {
 	CertFile string
 	// Fetch makes one real token request for p and caches nothing. Its
 	// errors' Hint() becomes the fix line.
-	Fetch func(ctx context.Context, p *auth.Profile, secret string) (cache.Token, error)
+	Fetch func(ctx context.Context, p *auth.Profile, secret string) (token.Token, error)
 
 	// LookPath finds a client's binary on PATH.
 	LookPath func(string) (string, error)

@@ -21,12 +21,12 @@ import (
 
 	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/auth/authtest"
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // margin is how long before its expiry nxcred stops serving a cached token,
 // in seconds: a token living no longer than that is never cached.
-var margin = int(cache.Margin.Seconds())
+var margin = int(token.Margin.Seconds())
 
 // watchLifetime is the lifetime to suggest for watching the refresh: cached
 // for 30 s, then fetched again.

@@ -1,17 +1,17 @@
-package cache_test
+package token_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 func TestMargin(t *testing.T) {
 	t.Parallel()
 	// docs/protocols.md §0.6: serve the cached token while more than 60 s remain.
-	if cache.Margin != 60*time.Second {
-		t.Errorf("Margin = %s, want 1m0s", cache.Margin)
+	if token.Margin != 60*time.Second {
+		t.Errorf("Margin = %s, want 1m0s", token.Margin)
 	}
 }
 
@@ -21,7 +21,7 @@ func TestFresh(t *testing.T) {
 	exp := tok.Expiry
 	tests := []struct {
 		name string
-		tok  cache.Token
+		tok  token.Token
 		now  time.Time
 		want bool
 	}{
@@ -34,7 +34,7 @@ func TestFresh(t *testing.T) {
 		{"after expiry", tok, exp.Add(time.Hour), false},
 		{"clock moved back 1ns", tok, t0.Add(-1), false},
 		{"clock moved back 1h", tok, t0.Add(-time.Hour), false},
-		{"empty access token", cache.Token{TokenType: "Bearer", Expiry: exp, FetchedAt: t0}, t0, false},
+		{"empty access token", token.Token{TokenType: "Bearer", Expiry: exp, FetchedAt: t0}, t0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestUsable(t *testing.T) {
 	exp := tok.Expiry
 	tests := []struct {
 		name string
-		tok  cache.Token
+		tok  token.Token
 		now  time.Time
 		want bool
 	}{
@@ -63,7 +63,7 @@ func TestUsable(t *testing.T) {
 		{"expiry", tok, exp, false},
 		{"expiry+1s", tok, exp.Add(time.Second), false},
 		{"clock moved back", tok, t0.Add(-1), false},
-		{"empty access token", cache.Token{Expiry: exp, FetchedAt: t0}, exp.Add(-30 * time.Second), false},
+		{"empty access token", token.Token{Expiry: exp, FetchedAt: t0}, exp.Add(-30 * time.Second), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,10 +83,10 @@ func TestCacheable(t *testing.T) {
 	}{
 		{-time.Hour, false},
 		{0, false},
-		{cache.Margin - 1, false},
-		{cache.Margin, false},
-		{cache.Margin + 1, true},
-		{cache.Margin + time.Second, true},
+		{token.Margin - 1, false},
+		{token.Margin, false},
+		{token.Margin + 1, true},
+		{token.Margin + time.Second, true},
 		{time.Hour, true},
 	}
 	for _, tt := range tests {
@@ -109,14 +109,14 @@ func TestReportedExpiry(t *testing.T) {
 	short := tokenAt("short", t0, 30*time.Second)
 	tests := []struct {
 		name string
-		tok  cache.Token
+		tok  token.Token
 		now  time.Time
 		want time.Time
 	}{
-		{"just fetched", hour, t0, hour.Expiry.Add(-cache.Margin)},
-		{"61s left", hour, hour.Expiry.Add(-61 * time.Second), hour.Expiry.Add(-cache.Margin)},
-		{"a nanosecond more than the margin left", hour, hour.Expiry.Add(-cache.Margin - 1), hour.Expiry.Add(-cache.Margin)},
-		{"exactly the margin left", hour, hour.Expiry.Add(-cache.Margin), hour.Expiry},
+		{"just fetched", hour, t0, hour.Expiry.Add(-token.Margin)},
+		{"61s left", hour, hour.Expiry.Add(-61 * time.Second), hour.Expiry.Add(-token.Margin)},
+		{"a nanosecond more than the margin left", hour, hour.Expiry.Add(-token.Margin - 1), hour.Expiry.Add(-token.Margin)},
+		{"exactly the margin left", hour, hour.Expiry.Add(-token.Margin), hour.Expiry},
 		{"stale, 30s left", hour, hour.Expiry.Add(-30 * time.Second), hour.Expiry},
 		{"stale, 1ms left", hour, hour.Expiry.Add(-time.Millisecond), hour.Expiry},
 		{"lifetime under the margin", short, t0, short.Expiry},

@@ -1,10 +1,7 @@
-// Package cache keeps Nexthink tokens in small encrypted files, one per
-// profile, and decides when a cached token is still good to hand out.
-//
-// It knows files, locks and the refresh policy; it knows nothing of the
-// keyring or of Nexthink. Callers pass the key (derived from the client
-// secret with DeriveKey) and a function that fetches a new token.
-package cache
+// Package token is the leaf of nxcred: an access token, what it belongs to,
+// and the rules that decide how long it may be handed out. Every other
+// package depends on it; it depends on nothing of nxcred.
+package token
 
 import "time"
 
