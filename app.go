@@ -15,8 +15,9 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/clilog"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/redact"
 )
 
@@ -39,7 +40,7 @@ type app struct {
 	log     *slog.Logger
 	logFile *os.File
 
-	cfg *auth.Config
+	cfg *config.Config
 
 	// secrets are the client secret, keyring password and tokens this call
 	// has seen: every message and log line is cleaned by them.
@@ -219,12 +220,12 @@ func (a *app) durationEnv(name string, def time.Duration) (time.Duration, error)
 }
 
 // config loads the config file once.
-func (a *app) config() (*auth.Config, error) {
+func (a *app) config() (*config.Config, error) {
 	if a.cfg != nil {
 		return a.cfg, nil
 	}
 	t := time.Now()
-	cfg, err := auth.LoadConfig(a.configPath)
+	cfg, err := config.Load(a.configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -237,8 +238,8 @@ func (a *app) config() (*auth.Config, error) {
 }
 
 // keyring chooses the keyring backend from the environment.
-func (a *app) keyring() (*auth.Keyring, error) {
-	opts := auth.KeyringOptions{
+func (a *app) keyring() (*keyring.Keyring, error) {
+	opts := keyring.Options{
 		Backend:     a.getenv("NXCRED_KEYRING_BACKEND"),
 		FileDir:     a.keyringDir,
 		Password:    a.getenv("NXCRED_KEYRING_PASSWORD"),
@@ -247,9 +248,9 @@ func (a *app) keyring() (*auth.Keyring, error) {
 	}
 	// The terminal is looked for only when a prompt is needed (ReadPassword
 	// says ErrNoTerminal), not on every call.
-	opts.Prompt = auth.ReadPassword
+	opts.Prompt = keyring.ReadPassword
 	a.redact(opts.Password)
-	return auth.NewKeyring(opts)
+	return keyring.New(opts)
 }
 
 func (a *app) rootCommand(name string) *cobra.Command {

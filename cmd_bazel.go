@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -34,7 +34,7 @@ func (a *app) bazel() error {
 		a.log.Debug("no credentials for a URI that is not https with a host", "uri", u.Redacted())
 		return protocol.WriteBazelResponse(a.stdout, nil)
 	}
-	_, t, err := a.token(auth.Choice{Host: host}, tokenOptions{})
+	_, t, err := a.token(config.Choice{Host: host}, tokenOptions{})
 	if errors.Is(err, errForeignHost) {
 		return protocol.WriteBazelResponse(a.stdout, nil)
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/atomicfile"
 	"github.com/nxcred/nxcred/internal/childenv"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -89,7 +89,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 	if apply && client != "git" && client != "docker" {
 		return &usageError{err: fmt.Errorf("--apply is for git and docker, not %s", client), hint: applyHints[client]}
 	}
-	p, _, err := a.resolve(auth.Choice{Flag: profile})
+	p, _, err := a.resolve(config.Choice{Flag: profile})
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 		if len(scopes) == 0 {
 			add := "add one: " + p.LoginCommandWithHost("HOST")
 			if p.FromEnv {
-				add = "add one to " + auth.EnvHosts
+				add = "add one to " + config.EnvHosts
 			}
 			return &hintError{
 				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
@@ -164,7 +164,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 // routedHosts are the hosts a host-routed client sends to nxcred: the
 // profile's API host and extra hosts, each once. A profile without one (a
 // token URL only) would configure nothing, so it is an error.
-func routedHosts(p *auth.Profile, client string) ([]string, error) {
+func routedHosts(p *config.Profile, client string) ([]string, error) {
 	var hosts []string
 	for _, h := range p.AllHosts() {
 		if !slices.Contains(hosts, h) {
@@ -176,7 +176,7 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 	}
 	err := fmt.Errorf("%s has no host, and %s chooses credentials by host", p.Label(), client)
 	if p.FromEnv {
-		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", auth.EnvInstance, auth.EnvRegion, auth.EnvHosts)}
+		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", config.EnvInstance, config.EnvRegion, config.EnvHosts)}
 	}
 	return nil, &hintError{err: err, hint: "add a host: " + p.LoginCommandWithHost("HOST")}
 }
@@ -184,9 +184,9 @@ func routedHosts(p *auth.Profile, client string) ([]string, error) {
 // addHostCommand is how to add a host to p: its login command with the
 // settings it has and one more --host, or NXCRED_HOSTS for the environment
 // profile.
-func addHostCommand(p *auth.Profile) string {
+func addHostCommand(p *config.Profile) string {
 	if p.FromEnv {
-		return "add HOST to " + auth.EnvHosts + " (comma-separated)"
+		return "add HOST to " + config.EnvHosts + " (comma-separated)"
 	}
 	return p.LoginCommand() + " --host HOST"
 }
@@ -203,7 +203,7 @@ func (a *app) checkOnPath(name, client string) {
 // warnOtherOwners warns when a client that passes no profile (docker, Bazel)
 // would get another profile's token for one of p's hosts: the host, not
 // --profile, chooses the profile there.
-func (a *app) warnOtherOwners(p *auth.Profile, hosts []string, client string) {
+func (a *app) warnOtherOwners(p *config.Profile, hosts []string, client string) {
 	cfg, err := a.config()
 	if err != nil {
 		return
@@ -213,7 +213,7 @@ func (a *app) warnOtherOwners(p *auth.Profile, hosts []string, client string) {
 		return
 	}
 	for _, h := range hosts {
-		owner, err := auth.Resolve(cfg, env, auth.Choice{Host: h})
+		owner, err := config.Resolve(cfg, env, config.Choice{Host: h})
 		if err != nil || (owner.Name == p.Name && owner.FromEnv == p.FromEnv) {
 			continue
 		}

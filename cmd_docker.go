@@ -7,7 +7,7 @@ import (
 	"github.com/docker/docker-credential-helpers/credentials"
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -60,7 +60,7 @@ func (h *dockerHelper) Get(serverURL string) (string, string, error) {
 	if err != nil {
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
-	_, t, err := h.a.token(auth.Choice{Flag: h.profile, Host: host}, tokenOptions{})
+	_, t, err := h.a.token(config.Choice{Flag: h.profile, Host: host}, tokenOptions{})
 	if errors.Is(err, errForeignHost) || (isNoProfile(err) && h.profile == "" && h.a.getenv("NXCRED_PROFILE") == "") {
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
@@ -80,7 +80,7 @@ func (h *dockerHelper) Delete(serverURL string) error {
 	if err != nil {
 		return nil
 	}
-	return h.a.refuse(auth.Choice{Flag: h.profile, Host: host})
+	return h.a.refuse(config.Choice{Flag: h.profile, Host: host})
 }
 
 // List maps every profile host to the fixed username; docker calls it when
@@ -91,7 +91,7 @@ func (h *dockerHelper) List() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	profiles := make([]*auth.Profile, 0, len(cfg.Profiles)+1)
+	profiles := make([]*config.Profile, 0, len(cfg.Profiles)+1)
 	for _, name := range cfg.Names() {
 		profiles = append(profiles, cfg.Profiles[name])
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
-	"github.com/nxcred/nxcred/internal/token"
 	"os/exec"
+
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/oauth"
+	"github.com/nxcred/nxcred/internal/token"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/internal/doctor"
 )
@@ -79,8 +81,8 @@ func (a *app) doctor(flag string) error {
 
 // doctorFetch is the token check's request: the one every command makes on
 // a cache miss, within NXCRED_TIMEOUT, without the cache.
-func (a *app) doctorFetch(ctx context.Context, p *auth.Profile, secret string) (token.Token, error) {
-	timeout, err := a.durationEnv("NXCRED_TIMEOUT", auth.DefaultTimeout)
+func (a *app) doctorFetch(ctx context.Context, p *config.Profile, secret string) (token.Token, error) {
+	timeout, err := a.durationEnv("NXCRED_TIMEOUT", oauth.DefaultTimeout)
 	if err != nil {
 		return token.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/busenv"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 func (a *app) execCommand() *cobra.Command {
@@ -54,7 +54,7 @@ func (a *app) exec(profile string, args []string) error {
 // execEnv is the command's environment: environ scrubbed (childEnv), then
 // the token, its reported expiry, the API URL and the exec marker.
 func (a *app) execEnv(profile string, environ []string) ([]string, error) {
-	p, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{minValid: execMinValid})
+	p, t, err := a.token(config.Choice{Flag: profile}, tokenOptions{minValid: execMinValid})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -56,7 +56,7 @@ func (a *app) git(profile, verb string) error {
 		a.log.Debug("git request is not for an https host; no answer", "protocol", req.Protocol)
 		return nil
 	}
-	ch := auth.Choice{Flag: profile, Host: host}
+	ch := config.Choice{Flag: profile, Host: host}
 	if verb == "erase" {
 		return a.refuse(ch)
 	}

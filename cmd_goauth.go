@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -61,10 +62,10 @@ func (a *app) goauth(profile string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if timeout, err := a.durationEnv("NXCRED_TIMEOUT", auth.DefaultTimeout); err == nil && timeout < budget {
+	if timeout, err := a.durationEnv("NXCRED_TIMEOUT", oauth.DefaultTimeout); err == nil && timeout < budget {
 		budget = timeout
 	}
-	ch := auth.Choice{Flag: profile}
+	ch := config.Choice{Flag: profile}
 	opts := tokenOptions{budget: budget, budgetVar: "NXCRED_GOAUTH_TIMEOUT"}
 	if req.URL != nil {
 		ch.Host, err = protocol.HostFromURL(req.URL.String())
@@ -103,16 +104,16 @@ func (a *app) goauth(profile string, args []string) error {
 // goOnWithout reports, as a warning, why goauth prints no credentials: the
 // go command reads stdout only, and empty output is its "no credentials",
 // so it fetches without them instead of waiting on nxcred.
-func (a *app) goOnWithout(p *auth.Profile, err error, budget time.Duration) {
+func (a *app) goOnWithout(p *config.Profile, err error, budget time.Duration) {
 	from := ""
 	if p != nil {
 		from = " from " + p.Label()
 	}
-	var fe *auth.FetchError
+	var fe *oauth.FetchError
 	var h interface{ Hint() string }
 	hint := ""
 	switch {
-	case errors.As(err, &fe) && fe.Kind == auth.KindTimeout, errors.Is(err, context.DeadlineExceeded):
+	case errors.As(err, &fe) && fe.Kind == oauth.KindTimeout, errors.Is(err, context.DeadlineExceeded):
 		if errors.As(err, &fe) {
 			a.warnf("no token for the go command%s: %v; it goes on without credentials", from, err)
 		} else {

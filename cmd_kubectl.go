@@ -3,14 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/nxcred/nxcred/internal/token"
 	"hash/fnv"
 	"strconv"
 	"time"
 
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/token"
+
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/procid"
 	"github.com/nxcred/nxcred/protocol"
 )
@@ -40,7 +41,7 @@ func (a *app) kubectl(profile string) error {
 	if err != nil {
 		return err
 	}
-	ch := auth.Choice{Flag: profile, Host: info.ServerHost}
+	ch := config.Choice{Flag: profile, Host: info.ServerHost}
 	p, t, err := a.token(ch, tokenOptions{})
 	if errors.Is(err, errForeignHost) {
 		// client-go has no "no credentials" answer; failing is the only way
@@ -100,7 +101,7 @@ func kubeClient(execInfo string) (string, bool) {
 
 // handedBefore records that t goes to client and reports whether client
 // already had it. A failure to record only costs the refresh on a repeat.
-func (a *app) handedBefore(p *auth.Profile, t token.Token, client string) bool {
+func (a *app) handedBefore(p *config.Profile, t token.Token, client string) bool {
 	store, _, err := a.store()
 	if err != nil {
 		return false
@@ -119,7 +120,7 @@ func (a *app) handedBefore(p *auth.Profile, t token.Token, client string) bool {
 // command of p (NXCRED_HOSTS for the environment profile). Naming a profile
 // cannot help otherwise: with none named, the one that has the host would
 // have been chosen.
-func (a *app) foreignClusterHint(p *auth.Profile, ch auth.Choice, host string) string {
+func (a *app) foreignClusterHint(p *config.Profile, ch config.Choice, host string) string {
 	if owner := a.hostOwner(host); owner != nil && owner.Name != p.Name {
 		if ch.Flag != "" {
 			return fmt.Sprintf("%s has %s: give this cluster's kubeconfig user --profile %s instead of --profile %s, or no --profile (the server's host then chooses)", owner.Label(), host, owner.Name, p.Name)
@@ -127,18 +128,18 @@ func (a *app) foreignClusterHint(p *auth.Profile, ch auth.Choice, host string) s
 		return fmt.Sprintf("%s has %s: unset NXCRED_PROFILE (%s) so that the server's host chooses the profile", owner.Label(), host, p.Name)
 	}
 	if p.FromEnv {
-		hosts := a.getenv(auth.EnvHosts)
+		hosts := a.getenv(config.EnvHosts)
 		if hosts != "" {
 			hosts += ","
 		}
-		return "add it to the environment profile: " + auth.EnvHosts + "=" + hosts + host
+		return "add it to the environment profile: " + config.EnvHosts + "=" + hosts + host
 	}
 	return "add it to " + p.Label() + ": " + p.LoginCommand() + " --host " + host
 }
 
 // hostOwner is the profile that has host, if any (nil on any error: this
 // only chooses a hint).
-func (a *app) hostOwner(host string) *auth.Profile {
+func (a *app) hostOwner(host string) *config.Profile {
 	env, _, _ := a.envProfile()
 	if env != nil && env.HasHost(host) {
 		return env

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/nxcred/nxcred/internal/token"
 	"io"
 	"regexp"
 	"slices"
@@ -11,9 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
+	"github.com/nxcred/nxcred/internal/token"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/spf13/cobra"
 )
 
 type loginFlags struct {
@@ -57,16 +58,16 @@ starts from a blank profile instead, which is how to drop extra hosts, a
 	fl := cmd.Flags()
 	fl.StringVarP(&f.profile, "profile", "p", "default", "name of the profile to create or replace")
 	fl.StringVar(&f.instance, "instance", "", "Nexthink instance: acme in https://acme.eu.nexthink.cloud (required)")
-	fl.StringVar(&f.region, "region", "", "Nexthink region: "+strings.Join(auth.Regions, ", ")+" (required)")
+	fl.StringVar(&f.region, "region", "", "Nexthink region: "+strings.Join(config.Regions, ", ")+" (required)")
 	fl.StringVar(&f.clientID, "client-id", "", "client id of the API credential (required)")
-	fl.StringVar(&f.scope, "scope", "", "OAuth scope (default "+auth.DefaultScope+")")
+	fl.StringVar(&f.scope, "scope", "", "OAuth scope (default "+config.DefaultScope+")")
 	fl.StringVar(&f.tokenURL, "token-url", "", "token endpoint override; https only (http for loopback addresses)")
 	fl.StringArrayVar(&f.hosts, "host", nil, "extra API host that may receive this profile's tokens (repeatable)")
 	fl.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of the terminal")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "store the secret without checking it against the token endpoint")
 	fl.BoolVar(&f.makeDefault, "default", false, "make this the default profile")
 	fl.BoolVar(&f.reset, "reset", false, "replace an existing profile whole: drop the settings not given (extra hosts, token URL, scope) instead of keeping them")
-	cmd.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(auth.Regions, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(config.Regions, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -78,11 +79,11 @@ var pastedAddress = sync.OnceValue(func() *regexp.Regexp {
 // loginProfile builds the profile login stores: the flags given, and for
 // the others the settings of the profile it replaces (old, nil for a new
 // one), unless --reset. kept lists what was taken from old, as flags.
-func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, kept []string, err error) {
+func (a *app) loginProfile(f loginFlags, old *config.Profile) (p *config.Profile, kept []string, err error) {
 	if m := pastedAddress().FindStringSubmatch(strings.ToLower(f.instance)); m != nil {
 		return nil, nil, &usageError{err: fmt.Errorf("--instance %q is an address, not an instance name", f.instance), hint: fmt.Sprintf("use --instance %s --region %s", m[1], m[2])}
 	}
-	p = &auth.Profile{
+	p = &config.Profile{
 		Name: f.profile, Instance: f.instance, Region: f.region, ClientID: f.clientID,
 		Scope: f.scope, TokenURL: f.tokenURL, Hosts: f.hosts,
 	}
@@ -100,7 +101,7 @@ func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, ke
 		} {
 			if !f.given[s.flag] && s.old != "" {
 				*s.dst = s.old
-				kept = append(kept, "--"+s.flag+" "+auth.ShellQuote(s.old))
+				kept = append(kept, "--"+s.flag+" "+config.ShellQuote(s.old))
 			}
 		}
 		if !f.given["host"] {
@@ -122,7 +123,7 @@ func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, ke
 	if len(missing) > 0 {
 		return nil, nil, &usageError{err: fmt.Errorf("login needs %s", strings.Join(missing, ", ")), hint: "see: nxcred login --help"}
 	}
-	if p.Scope == auth.DefaultScope {
+	if p.Scope == config.DefaultScope {
 		p.Scope = ""
 	}
 	if err := p.Validate(); err != nil {
@@ -133,7 +134,7 @@ func (a *app) loginProfile(f loginFlags, old *auth.Profile) (p *auth.Profile, ke
 
 // droppedBy lists, as flags, the settings of old that --reset drops: those
 // p no longer has.
-func droppedBy(old, p *auth.Profile) []string {
+func droppedBy(old, p *config.Profile) []string {
 	var dropped []string
 	for _, s := range []struct{ flag, old, now string }{
 		{"instance", old.Instance, p.Instance},
@@ -142,7 +143,7 @@ func droppedBy(old, p *auth.Profile) []string {
 		{"token-url", old.TokenURL, p.TokenURL},
 	} {
 		if s.old != "" && s.now == "" {
-			dropped = append(dropped, "--"+s.flag+" "+auth.ShellQuote(s.old))
+			dropped = append(dropped, "--"+s.flag+" "+config.ShellQuote(s.old))
 		}
 	}
 	for _, h := range old.Hosts {
@@ -153,7 +154,7 @@ func droppedBy(old, p *auth.Profile) []string {
 	return dropped
 }
 
-func (a *app) readClientSecret(f loginFlags, p *auth.Profile) (string, error) {
+func (a *app) readClientSecret(f loginFlags, p *config.Profile) (string, error) {
 	var secret string
 	if f.secretStdin {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 8<<10))
@@ -162,8 +163,8 @@ func (a *app) readClientSecret(f loginFlags, p *auth.Profile) (string, error) {
 		}
 		secret = strings.TrimRight(string(b), "\r\n")
 	} else {
-		s, err := auth.ReadPassword(fmt.Sprintf("Client secret for profile %s: ", f.profile))
-		if errors.Is(err, auth.ErrNoTerminal) {
+		s, err := keyring.ReadPassword(fmt.Sprintf("Client secret for profile %s: ", f.profile))
+		if errors.Is(err, keyring.ErrNoTerminal) {
 			return "", &usageError{
 				err:  errors.New("no terminal to read the client secret from"),
 				hint: "pipe it in: printf %s \"$SECRET\" | " + p.LoginCommand() + " --client-secret-stdin",

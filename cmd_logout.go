@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/spf13/cobra"
-
-	"github.com/nxcred/nxcred/auth"
 )
 
 func (a *app) logoutCommand() *cobra.Command {
@@ -42,14 +42,14 @@ func (a *app) logout(name string, forget bool) error {
 	}
 	// A profile gone from the config may still have a secret and tokens:
 	// --profile NAME removes them by name. A name with none is a mistake.
-	var p *auth.Profile
+	var p *config.Profile
 	inConfig := true
-	if name != "" && name != auth.EnvProfileName && cfg.Profiles[name] == nil {
-		if err := auth.ValidateName(name); err != nil {
+	if name != "" && name != config.EnvProfileName && cfg.Profiles[name] == nil {
+		if err := config.ValidateName(name); err != nil {
 			return &usageError{err: err}
 		}
-		p, inConfig = &auth.Profile{Name: name}, false
-	} else if p, _, err = a.resolve(auth.Choice{Flag: name}); err != nil {
+		p, inConfig = &config.Profile{Name: name}, false
+	} else if p, _, err = a.resolve(config.Choice{Flag: name}); err != nil {
 		return err
 	}
 	store, _, err := a.store()
@@ -70,7 +70,7 @@ func (a *app) logout(name string, forget bool) error {
 		return nil
 	}
 	unknown := func() error {
-		_, err := auth.Resolve(cfg, nil, auth.Choice{Flag: name})
+		_, err := config.Resolve(cfg, nil, config.Choice{Flag: name})
 		return err
 	}
 	ring, err := a.keyring()
@@ -139,7 +139,7 @@ func (a *app) logout(name string, forget bool) error {
 
 // otherKeyringHint says where a secret logout did not find may be: in the
 // keyring of another backend, which only that backend's logout can reach.
-func otherKeyringHint(ring *auth.Keyring) string {
+func otherKeyringHint(ring *keyring.Keyring) string {
 	chosen := "set by NXCRED_KEYRING_BACKEND"
 	if ring.Reason != "NXCRED_KEYRING_BACKEND" {
 		chosen = "the " + ring.Reason + ", as NXCRED_KEYRING_BACKEND is not set"

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/spf13/cobra"
-
-	"github.com/nxcred/nxcred/auth"
 )
 
 func (a *app) profilesCommand() *cobra.Command {
@@ -36,7 +35,7 @@ type profileJSON struct {
 	Hosts    []string `json:"hosts"`
 }
 
-func describe(p *auth.Profile, isDefault bool) profileJSON {
+func describe(p *config.Profile, isDefault bool) profileJSON {
 	src := "config"
 	if p.FromEnv {
 		src = "environment"
@@ -73,7 +72,7 @@ func (a *app) profiles(asJSON bool) error {
 	if len(list) == 0 {
 		// An empty list is an answer, not a mistake: exit 0.
 		a.infof("no profiles yet")
-		a.hintf("create one: nxcred login --profile NAME --instance INSTANCE --region REGION --client-id ID (or set %s and %s)", auth.EnvClientID, auth.EnvClientSecret)
+		a.hintf("create one: nxcred login --profile NAME --instance INSTANCE --region REGION --client-id ID (or set %s and %s)", config.EnvClientID, config.EnvClientSecret)
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -28,7 +28,7 @@ func (a *app) statusCommand() *cobra.Command {
 // status prints what a user needs to tell why a call does what it does. It
 // exits 1 when the profile cannot give a token (no secret, keyring failing).
 func (a *app) status(name string) error {
-	p, envSecret, err := a.resolve(auth.Choice{Flag: name})
+	p, envSecret, err := a.resolve(config.Choice{Flag: name})
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (a *app) status(name string) error {
 	return secretErr
 }
 
-func (a *app) cacheState(store *cache.Store, p *auth.Profile, secret string) string {
+func (a *app) cacheState(store *cache.Store, p *config.Profile, secret string) string {
 	if secret == "" {
 		return "unknown (no secret to open the cache with)"
 	}

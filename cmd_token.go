@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -24,7 +24,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			if !slices.Contains(protocol.TokenFormats, format) {
 				return usagef("unknown --format %q: use %s", format, strings.Join(protocol.TokenFormats, ", "))
 			}
-			_, t, err := a.token(auth.Choice{Flag: profile}, tokenOptions{fresh: refresh, sayReused: true})
+			_, t, err := a.token(config.Choice{Flag: profile}, tokenOptions{fresh: refresh, sayReused: true})
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 	"github.com/nxcred/nxcred/internal/wine"
 )
 
@@ -24,14 +24,14 @@ import (
 type procEnv struct {
 	t    *testing.T
 	bin  string
-	srv  *authtest.Server
+	srv  *oauthtest.Server
 	home string
 	vars map[string]string
 }
 
 func newProcEnv(t *testing.T) *procEnv {
 	t.Helper()
-	srv := authtest.New(scriptClientID, scriptSecret)
+	srv := oauthtest.New(scriptClientID, scriptSecret)
 	t.Cleanup(srv.Close)
 	home := t.TempDir()
 	ca := filepath.Join(home, "ca.pem")

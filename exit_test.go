@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 )
 
 // TestExitStatus runs nxcred in process: 0 on success, 1 on failure, 2 on a
 // command-line mistake, and stdout empty whenever it fails.
 func TestExitStatus(t *testing.T) {
-	srv := authtest.New(scriptClientID, scriptSecret)
+	srv := oauthtest.New(scriptClientID, scriptSecret)
 	defer srv.Close()
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, srv.CertPEM(), 0o644); err != nil {

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
+	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/token"
 	"github.com/nxcred/nxcred/protocol"
 )
@@ -19,7 +21,7 @@ import (
 var errForeignHost = errors.New("host does not belong to the profile")
 
 // secretMissingError is a profile with no secret in the keyring.
-type secretMissingError struct{ p *auth.Profile }
+type secretMissingError struct{ p *config.Profile }
 
 func (e *secretMissingError) Error() string {
 	return fmt.Sprintf("no client secret for profile %s in the keyring", e.p.Name)
@@ -28,9 +30,9 @@ func (e *secretMissingError) Error() string {
 func (e *secretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
 
 // envProfile reads the NXCRED_* environment profile (nil when unset).
-func (a *app) envProfile() (*auth.Profile, string, error) {
-	p, secret, err := auth.EnvProfile(a.getenv)
-	if err != nil && a.insideExec() && a.getenv(auth.EnvClientID) != "" && a.getenv(auth.EnvClientSecret) == "" {
+func (a *app) envProfile() (*config.Profile, string, error) {
+	p, secret, err := config.EnvProfile(a.getenv)
+	if err != nil && a.insideExec() && a.getenv(config.EnvClientID) != "" && a.getenv(config.EnvClientSecret) == "" {
 		return nil, "", a.insideExecError()
 	}
 	return p, secret, err
@@ -63,17 +65,17 @@ func (a *app) insideExecError() error {
 
 // namesConfigProfile reports whether ch names a profile of the config file
 // (not the environment profile) with --profile or NXCRED_PROFILE.
-func namesConfigProfile(ch auth.Choice) bool {
+func namesConfigProfile(ch config.Choice) bool {
 	name := ch.Flag
 	if name == "" {
 		name = ch.Env
 	}
-	return name != "" && name != auth.EnvProfileName
+	return name != "" && name != config.EnvProfileName
 }
 
 // resolve picks the profile for ch and returns the environment secret when
 // the environment profile was picked.
-func (a *app) resolve(ch auth.Choice) (*auth.Profile, string, error) {
+func (a *app) resolve(ch config.Choice) (*config.Profile, string, error) {
 	if ch.Env == "" {
 		ch.Env = a.getenv("NXCRED_PROFILE")
 	}
@@ -97,7 +99,7 @@ func (a *app) resolve(ch auth.Choice) (*auth.Profile, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := auth.Resolve(cfg, env, ch)
+	p, err := config.Resolve(cfg, env, ch)
 	if err != nil {
 		return nil, "", err
 	}
@@ -111,7 +113,7 @@ func (a *app) resolve(ch auth.Choice) (*auth.Profile, string, error) {
 // profileFor resolves ch and checks that the request's host, if it names
 // one, belongs to the chosen profile (errForeignHost otherwise). A Nexthink
 // token must never reach another server, so every path goes through here.
-func (a *app) profileFor(ch auth.Choice) (*auth.Profile, string, error) {
+func (a *app) profileFor(ch config.Choice) (*config.Profile, string, error) {
 	p, envSecret, err := a.resolve(ch)
 	if err != nil {
 		return nil, "", err
@@ -125,7 +127,7 @@ func (a *app) profileFor(ch auth.Choice) (*auth.Profile, string, error) {
 
 // secret returns the client secret of p: from the environment profile, or
 // from the keyring.
-func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
+func (a *app) secret(p *config.Profile, envSecret string) (string, error) {
 	if p.FromEnv {
 		a.redact(envSecret)
 		return envSecret, nil
@@ -137,7 +139,7 @@ func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
 	t := time.Now()
 	s, err := ring.Get(p.Name)
 	a.log.Debug("secret read", "backend", ring.Backend, "took", time.Since(t))
-	if errors.Is(err, auth.ErrNoSecret) {
+	if errors.Is(err, keyring.ErrNoSecret) {
 		return "", &secretMissingError{p}
 	}
 	if err != nil && ring.Backend == "file" && a.insideExec() && a.getenv("NXCRED_KEYRING_PASSWORD") == "" {
@@ -152,7 +154,7 @@ func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
 }
 
 func (a *app) store() (*cache.Store, time.Duration, error) {
-	timeout, err := a.durationEnv("NXCRED_TIMEOUT", auth.DefaultTimeout)
+	timeout, err := a.durationEnv("NXCRED_TIMEOUT", oauth.DefaultTimeout)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -195,29 +197,29 @@ func (a *app) RequestSettings() string {
 // asking again: a rejected secret for 10 s (the memo is keyed by the secret,
 // so a corrected one is tried at once), anything else for 3 s.
 func rememberFor(err error) time.Duration {
-	var fe *auth.FetchError
+	var fe *oauth.FetchError
 	if !errors.As(err, &fe) {
 		return 0
 	}
-	if fe.Kind == auth.KindRejected {
+	if fe.Kind == oauth.KindRejected {
 		return 10 * time.Second
 	}
 	return 3 * time.Second
 }
 
-func slotFor(p *auth.Profile, secret string) cache.Slot {
+func slotFor(p *config.Profile, secret string) cache.Slot {
 	id := p.Identity()
 	return cache.Slot{Name: p.SlotName(), ID: id, Key: cache.DeriveKey(secret, id), Label: p.Label()}
 }
 
 // fetcher builds the token request for p; called only on a cache miss, so a
 // hit never builds an HTTP client.
-func (a *app) fetcher(p *auth.Profile, secret string, timeout time.Duration, timeoutVar string) (*auth.Fetcher, error) {
-	client, err := auth.NewHTTPClient(a.getenv("SSL_CERT_FILE"))
+func (a *app) fetcher(p *config.Profile, secret string, timeout time.Duration, timeoutVar string) (*oauth.Fetcher, error) {
+	client, err := oauth.NewHTTPClient(a.getenv("SSL_CERT_FILE"))
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Fetcher{Profile: p, Secret: secret, Client: client, Timeout: timeout, TimeoutVar: timeoutVar, Now: a.now, Log: a.log,
+	return &oauth.Fetcher{Profile: p, Secret: secret, Client: client, Timeout: timeout, TimeoutVar: timeoutVar, Now: a.now, Log: a.log,
 		Warn: func(m string) { a.warnf("%s", m) }}, nil
 }
 
@@ -250,7 +252,7 @@ type tokenOptions struct {
 
 // token is the flow of every call: profile, host check, secret, then the
 // cache, which fetches on a miss.
-func (a *app) token(ch auth.Choice, opts tokenOptions) (*auth.Profile, token.Token, error) {
+func (a *app) token(ch config.Choice, opts tokenOptions) (*config.Profile, token.Token, error) {
 	p, envSecret, err := a.profileFor(ch)
 	if err != nil {
 		return p, token.Token{}, err
@@ -329,7 +331,7 @@ func (e *hintError) Hint() string  { return e.hint }
 
 // isNoProfile reports whether err says that no profile exists or was chosen.
 func isNoProfile(err error) bool {
-	var np *auth.NoProfileError
+	var np *config.NoProfileError
 	return errors.As(err, &np)
 }
 
@@ -338,7 +340,7 @@ func isNoProfile(err error) bool {
 // and falls back on the refused one, while it has not expired, if that
 // request fails. A foreign host, or no profile at all, is not an error:
 // there is nothing of ours to refuse.
-func (a *app) refuse(ch auth.Choice) error {
+func (a *app) refuse(ch config.Choice) error {
 	p, _, err := a.profileFor(ch)
 	if isNoProfile(err) || errors.Is(err, errForeignHost) {
 		return nil

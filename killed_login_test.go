@@ -16,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/99designs/keyring"
+	kr "github.com/99designs/keyring"
 	jose "github.com/dvsekhvalnov/jose2go"
-
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/keyring"
 )
 
 // TestKilledLoginFileKeyring: `nxcred login` killed (SIGKILL) at random
@@ -43,8 +42,8 @@ func TestKilledLoginFileKeyring(t *testing.T) {
 	p.vars["NXCRED_KEYRING_PASSWORD"] = pw
 	dir := filepath.Join(p.home, "data", "nxcred", "keyring")
 	item := filepath.Join(dir, "nxcred%2Fprod")
-	open := func() *auth.Keyring {
-		k, err := auth.NewKeyring(auth.KeyringOptions{Backend: "file", FileDir: dir, Password: pw})
+	open := func() *keyring.Keyring {
+		k, err := keyring.New(keyring.Options{Backend: "file", FileDir: dir, Password: pw})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +205,7 @@ func decryptItem(b []byte, pw string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var it keyring.Item
+	var it kr.Item
 	if err := json.Unmarshal([]byte(payload), &it); err != nil {
 		return "", err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 // shellWords splits cmd as the user's shell does, by running it through sh.
@@ -29,7 +29,7 @@ func TestLoginCommandRoundTrip(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("needs sh")
 	}
-	profiles := []*auth.Profile{
+	profiles := []*config.Profile{
 		{Name: "default", Instance: "acme", Region: "eu", ClientID: "0oa1"},
 		{Name: "prod", Instance: "acme", Region: "us", ClientID: "0oa1", Scope: "service:integration extra:read",
 			TokenURL: "https://login.example.com/oauth2/token", Hosts: []string{"api.example.com", "10.0.0.1:8443"}},
@@ -56,7 +56,7 @@ func TestLoginCommandRoundTrip(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("round %d: %s = %d: %s", round, cmd, code, errb.String())
 				}
-				cfg, err := auth.LoadConfig(filepath.Join(home, "config", "nxcred", "config.toml"))
+				cfg, err := config.Load(filepath.Join(home, "config", "nxcred", "config.toml"))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 )
 
 // TestReleaseArchiveInstall builds this machine's release archive with
@@ -197,7 +197,7 @@ func checkInstalledRelease(t *testing.T, env []string, bin, version string) {
 		t.Errorf("docker-credential-nxcred --version = %q, want the version %s", d, version)
 	}
 
-	srv := authtest.NewPlain("0oa-release-test", "release-test-secret")
+	srv := oauthtest.NewPlain("0oa-release-test", "release-test-secret")
 	defer srv.Close()
 	tokenEnv := append(slices.Clone(env), "NXCRED_CLIENT_ID=0oa-release-test", "NXCRED_CLIENT_SECRET=release-test-secret",
 		"NXCRED_TOKEN_URL="+srv.TokenURL(), "NO_PROXY=127.0.0.1,::1,localhost")

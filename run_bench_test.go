@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 )
 
 // A whole cache hit in process: run() with an environment-profile getenv
@@ -25,8 +25,8 @@ const (
 
 // benchRunEnv starts a fake endpoint and returns a getenv for the
 // environment profile with every folder under a temp dir.
-func benchRunEnv(b *testing.B) (*authtest.Server, func(string) string) {
-	srv := authtest.NewPlain(benchRunClientID, benchRunSecret)
+func benchRunEnv(b *testing.B) (*oauthtest.Server, func(string) string) {
+	srv := oauthtest.NewPlain(benchRunClientID, benchRunSecret)
 	b.Cleanup(srv.Close)
 	home := b.TempDir()
 	vars := map[string]string{

@@ -10,9 +10,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 func init() { scriptCommands["cachetoken"] = cmdCacheToken }
@@ -39,7 +39,7 @@ func cmdCacheToken(ts *testscript.TestScript, neg bool, args []string) {
 // retimeCachedToken rewrites the environment profile's cached token (or
 // refused token) in cacheDir as fetched age ago, expiring left from now.
 func retimeCachedToken(getenv func(string) string, cacheDir string, age, left time.Duration) error {
-	p, secret, err := auth.EnvProfile(getenv)
+	p, secret, err := config.EnvProfile(getenv)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 )
 
 // The credential the fake endpoint accepts in scripts. The secret is long
@@ -24,7 +24,7 @@ const (
 
 type serverKey struct{}
 
-type scriptServer struct{ s *authtest.Server }
+type scriptServer struct{ s *oauthtest.Server }
 
 var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"tokenserver": cmdTokenServer,
@@ -35,7 +35,7 @@ var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"proxy":       cmdProxy,
 }
 
-func server(ts *testscript.TestScript) *authtest.Server {
+func server(ts *testscript.TestScript) *oauthtest.Server {
 	ss := ts.Value(serverKey{}).(*scriptServer)
 	if ss.s == nil {
 		ts.Fatalf("tokenserver start first")
@@ -64,9 +64,9 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 	case "start":
 		ss := ts.Value(serverKey{}).(*scriptServer)
 		if len(args) > 1 && args[1] == "plain" {
-			ss.s = authtest.NewPlain(scriptClientID, scriptSecret)
+			ss.s = oauthtest.NewPlain(scriptClientID, scriptSecret)
 		} else {
-			ss.s = authtest.New(scriptClientID, scriptSecret)
+			ss.s = oauthtest.New(scriptClientID, scriptSecret)
 			ca := ts.MkAbs("ca.pem")
 			ts.Check(os.WriteFile(ca, ss.s.CertPEM(), 0o644))
 			ts.Setenv("SSL_CERT_FILE", ca)
@@ -101,14 +101,14 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		server(ts).SetDelay(d)
 	case "ratelimit":
-		server(ts).Enqueue(authtest.Response{
+		server(ts).Enqueue(oauthtest.Response{
 			Status: http.StatusTooManyRequests,
 			Header: http.Header{"Retry-After": {arg(ts, args, 1)}},
 			Body:   `{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests."}`,
 		})
 	case "reply":
 		status := atoi(ts, args, 1)
-		server(ts).Enqueue(authtest.Response{Status: status, ContentType: arg(ts, args, 2), Body: strings.Join(args[3:], " ")})
+		server(ts).Enqueue(oauthtest.Response{Status: status, ContentType: arg(ts, args, 2), Body: strings.Join(args[3:], " ")})
 	default:
 		ts.Fatalf("unknown tokenserver command %q", args[0])
 	}

@@ -9,8 +9,7 @@ import (
 	"testing"
 
 	"github.com/gofrs/flock"
-
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 // TestLockWaitNamesWhatTimedOut: a call that waits for another process's
@@ -27,7 +26,7 @@ func TestLockWaitNamesWhatTimedOut(t *testing.T) {
 		"NXCRED_TOKEN_URL":     "https://127.0.0.1:1/oauth2/default/v1/token",
 		"NXCRED_TIMEOUT":       "300ms",
 	}
-	p, _, err := auth.EnvProfile(func(k string) string { return env[k] })
+	p, _, err := config.EnvProfile(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 
 	"github.com/danieljoos/wincred"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/wine"
 )
 
@@ -297,7 +297,7 @@ func TestWindowsCacheReplacedWhileRead(t *testing.T) {
 // slotFile is the cache file of p's environment profile.
 func (p *procEnv) slotFile(t *testing.T) string {
 	t.Helper()
-	prof, _, err := auth.EnvProfile(func(k string) string { return p.vars[k] })
+	prof, _, err := config.EnvProfile(func(k string) string { return p.vars[k] })
 	if err != nil || prof == nil {
 		t.Fatalf("the environment profile: %v, %v", prof, err)
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 )
 
 // The fake tenant every case asks for.
@@ -37,7 +37,7 @@ type suite struct {
 	nxcred, hello, probe string
 	binSize, helloSize   int64
 
-	srv      *authtest.Server
+	srv      *oauthtest.Server
 	secret   string
 	caFile   string
 	devnull  *os.File
@@ -143,10 +143,10 @@ func (s *suite) startServer() error {
 	rand.Read(b)
 	s.secret = "bench-" + hex.EncodeToString(b)
 	if s.o.plain {
-		s.srv = authtest.NewPlain(benchClientID, s.secret)
+		s.srv = oauthtest.NewPlain(benchClientID, s.secret)
 		return nil
 	}
-	s.srv = authtest.New(benchClientID, s.secret)
+	s.srv = oauthtest.New(benchClientID, s.secret)
 	s.caFile = filepath.Join(s.tmp, "ca.pem")
 	return os.WriteFile(s.caFile, s.srv.CertPEM(), 0o644)
 }

@@ -30,7 +30,7 @@ func (e *FailedError) Hint() string { return e.HintText }
 // memoPath is where a slot remembers its last failed fetch.
 func (s *Store) memoPath(name string) string { return filepath.Join(s.Dir, name+".failed") }
 
-// hinter is an error with a hint (auth.FetchError and friends).
+// hinter is an error with a hint (oauth.FetchError and friends).
 type hinter interface{ Hint() string }
 
 // settingsDigest is the SHA-256 of Settings: a memo holds only the digest,

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
 	"github.com/nxcred/nxcred/internal/childenv"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/protocol"
 )
 
@@ -32,7 +32,7 @@ type client struct {
 	// byHost: the client chooses credentials by host, so a profile without
 	// one cannot serve it.
 	byHost bool
-	check  func(d *run, p *auth.Profile, bin string) result
+	check  func(d *run, p *config.Profile, bin string) result
 }
 
 var clients = []client{
@@ -71,7 +71,7 @@ var clients = []client{
 
 // checkClients reports, for each client on PATH, whether it is configured
 // for nxcred. A client that is not installed is fine.
-func (d *run) checkClients(p *auth.Profile) {
+func (d *run) checkClients(p *config.Profile) {
 	for _, c := range clients {
 		bin, err := d.s.LookPath(c.name)
 		switch {
@@ -89,14 +89,14 @@ func (d *run) checkClients(p *auth.Profile) {
 	}
 }
 
-func hostFix(p *auth.Profile) string {
+func hostFix(p *config.Profile) string {
 	if p.FromEnv {
 		return "set NXCRED_INSTANCE and NXCRED_REGION (the API host), or list hosts in NXCRED_HOSTS"
 	}
 	return "add a host: " + p.LoginCommandWithHost("HOST")
 }
 
-func (d *run) checkKubectl(p *auth.Profile, bin string) result {
+func (d *run) checkKubectl(p *config.Profile, bin string) result {
 	var files []string
 	if v := d.s.Getenv("KUBECONFIG"); v != "" {
 		files = filepath.SplitList(v)
@@ -112,7 +112,7 @@ func (d *run) checkKubectl(p *auth.Profile, bin string) result {
 	return warned("kubectl", bin+" is installed; no user in "+strings.Join(files, ", ")+" runs nxcred", "")
 }
 
-func (d *run) checkGit(p *auth.Profile, bin string) result {
+func (d *run) checkGit(p *config.Profile, bin string) result {
 	// Every scope, as git reads it here: a repository's .git/config and
 	// `git -c` come after ~/.gitconfig.
 	out, err := d.output(bin, "config", "--show-scope", "--show-origin", "-z", "--get-regexp", `^credential\..*helper$`)
@@ -189,7 +189,7 @@ func gitHelperFix(o gitOther, profile string) string {
 	return remove
 }
 
-func (d *run) checkDocker(p *auth.Profile, bin string) result {
+func (d *run) checkDocker(p *config.Profile, bin string) result {
 	file, err := d.s.DockerConfig()
 	if err != nil {
 		return warned("docker", bin+" is installed; "+err.Error(), hintOf(err))
@@ -215,7 +215,7 @@ func (d *run) checkDocker(p *auth.Profile, bin string) result {
 	return passed("docker", bin+"; "+file+" sends "+strings.Join(served, ", ")+" to nxcred")
 }
 
-func (d *run) checkBazel(p *auth.Profile, bin string) result {
+func (d *run) checkBazel(p *config.Profile, bin string) result {
 	files := []string{filepath.Join(d.home(), ".bazelrc")}
 	if wd, err := os.Getwd(); err == nil {
 		files = append(files, filepath.Join(wd, ".bazelrc"))
@@ -229,7 +229,7 @@ func (d *run) checkBazel(p *auth.Profile, bin string) result {
 	return warned("bazel", bin+" is installed; neither "+strings.Join(files, " nor ")+" names nxcred as --credential_helper", "")
 }
 
-func (d *run) checkGo(p *auth.Profile, bin string) result {
+func (d *run) checkGo(p *config.Profile, bin string) result {
 	out, err := d.output(bin, "env", "GOAUTH")
 	if err != nil {
 		return warned("go", bin+": go env GOAUTH failed: "+errReason(err), "check it with: go env GOAUTH")

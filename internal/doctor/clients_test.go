@@ -4,7 +4,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
 // TestClientsNotInstalled: a client that is not on PATH is fine, and doctor
@@ -13,7 +13,7 @@ func TestClientsNotInstalled(t *testing.T) {
 	d, out := testRun(t, System{
 		LookPath: func(string) (string, error) { return "", exec.ErrNotFound },
 	})
-	d.checkClients(&auth.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: "id"})
+	d.checkClients(&config.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: "id"})
 	want := "ok    kubectl: not installed (no kubectl on PATH)\n" +
 		"ok    git: not installed (no git on PATH)\n" +
 		"ok    docker: not installed (no docker on PATH)\n" +

@@ -6,7 +6,6 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/nxcred/nxcred/internal/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,10 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
+	"github.com/nxcred/nxcred/internal/token"
+
 	"github.com/nxcred/nxcred/cache"
 	"github.com/nxcred/nxcred/internal/redact"
 )
@@ -43,12 +45,12 @@ type System struct {
 	ProfileFlag string
 	// EnvProfile, EnvSecret and EnvErr are the NXCRED_* environment profile
 	// (nil when unset), its client secret, and why it is not usable.
-	EnvProfile *auth.Profile
+	EnvProfile *config.Profile
 	EnvSecret  string
 	EnvErr     error
 
 	// Keyring opens the keyring the profile's secret is in.
-	Keyring func() (*auth.Keyring, error)
+	Keyring func() (*keyring.Keyring, error)
 	// Secrets is the call's registry of secrets and tokens (package redact):
 	// doctor adds the secret and token it reads, and cleans every line it
 	// prints by it.
@@ -57,7 +59,7 @@ type System struct {
 	// Cache is the token cache; the checks only stat its files and Peek.
 	Cache *cache.Store
 	// Slot is the cache slot of a profile with the given secret.
-	Slot func(p *auth.Profile, secret string) cache.Slot
+	Slot func(p *config.Profile, secret string) cache.Slot
 
 	// Proxy is the token request's proxy for a request (the transport's
 	// Proxy function): http.ProxyFromEnvironment when nil.
@@ -68,7 +70,7 @@ type System struct {
 	CertFile string
 	// Fetch makes one real token request for p and caches nothing. Its
 	// errors' Hint() becomes the fix line.
-	Fetch func(ctx context.Context, p *auth.Profile, secret string) (token.Token, error)
+	Fetch func(ctx context.Context, p *config.Profile, secret string) (token.Token, error)
 
 	// LookPath finds a client's binary on PATH.
 	LookPath func(string) (string, error)

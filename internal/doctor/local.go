@@ -8,16 +8,16 @@ import (
 	"os"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/fileperm"
 )
 
 // checkConfig reads the config file without changing it: other commands make
 // a file that others may read private on the spot, doctor only reports it.
-func (d *run) checkConfig() (*auth.Config, bool) {
+func (d *run) checkConfig() (*config.Config, bool) {
 	path := d.s.ConfigPath
 	envSet := d.s.EnvProfile != nil || d.s.EnvErr != nil
-	empty := &auth.Config{Path: path, Profiles: map[string]*auth.Profile{}}
+	empty := &config.Config{Path: path, Profiles: map[string]*config.Profile{}}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && envSet:
@@ -39,16 +39,16 @@ func (d *run) checkConfig() (*auth.Config, bool) {
 		return nil, d.report(failed("config", fmt.Sprintf("%s is writable by other users (mode %#o); nxcred refuses it, since the config decides where the client secret is sent", path, mode),
 			"chmod 600 "+path))
 	}
-	var cfg *auth.Config
+	var cfg *config.Config
 	if st.OthersRead {
 		// LoadConfig would make the file private; read it as it is.
 		cfg, err = parseConfigFile(path)
 	} else {
-		cfg, err = auth.LoadConfig(path)
+		cfg, err = config.Load(path)
 	}
 	if err != nil {
 		fix := "edit " + path + ", or move it away and run nxcred login again"
-		var ce *auth.ConfigError
+		var ce *config.Error
 		if errors.As(err, &ce) && ce.Line > 0 {
 			fix = fmt.Sprintf("edit line %d of %s (unknown keys are errors), or move the file away and run nxcred login again", ce.Line, path)
 		}
@@ -65,22 +65,22 @@ func (d *run) checkConfig() (*auth.Config, bool) {
 }
 
 // parseConfigFile is LoadConfig without its permission repair.
-func parseConfigFile(path string) (*auth.Config, error) {
+func parseConfigFile(path string) (*config.Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the config file: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, auth.MaxConfigSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, config.MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the config file: %w", err)
 	}
-	if len(data) > auth.MaxConfigSize {
-		return nil, &auth.ConfigError{Path: path, Msg: "larger than 1 MiB; this is not an nxcred config file"}
+	if len(data) > config.MaxSize {
+		return nil, &config.Error{Path: path, Msg: "larger than 1 MiB; this is not an nxcred config file"}
 	}
-	cfg, err := auth.ParseConfig(data)
+	cfg, err := config.Parse(data)
 	if err != nil {
-		var ce *auth.ConfigError
+		var ce *config.Error
 		if errors.As(err, &ce) {
 			ce.Path = path
 		}
@@ -92,13 +92,13 @@ func parseConfigFile(path string) (*auth.Config, error) {
 
 // checkProfile chooses the profile as every command does, and says why it
 // was chosen.
-func (d *run) checkProfile(cfg *auth.Config) *auth.Profile {
+func (d *run) checkProfile(cfg *config.Config) *config.Profile {
 	if d.s.EnvErr != nil {
 		d.report(failed("profile", d.s.EnvErr.Error(), "set NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET with NXCRED_INSTANCE and NXCRED_REGION (or NXCRED_TOKEN_URL), or unset them all"))
 		return nil
 	}
-	ch := auth.Choice{Flag: d.s.ProfileFlag, Env: d.s.Getenv("NXCRED_PROFILE")}
-	p, err := auth.Resolve(cfg, d.s.EnvProfile, ch)
+	ch := config.Choice{Flag: d.s.ProfileFlag, Env: d.s.Getenv("NXCRED_PROFILE")}
+	p, err := config.Resolve(cfg, d.s.EnvProfile, ch)
 	if err != nil {
 		d.report(failed("profile", err.Error(), hintOf(err)))
 		return nil
@@ -122,7 +122,7 @@ func (d *run) checkProfile(cfg *auth.Config) *auth.Profile {
 
 // checkCache looks at the cache folder and the profile's cache file without
 // creating or repairing anything.
-func (d *run) checkCache(p *auth.Profile, secret string) {
+func (d *run) checkCache(p *config.Profile, secret string) {
 	store := d.s.Cache
 	dir := store.Dir
 	fi, err := os.Stat(dir)

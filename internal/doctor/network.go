@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/neterr"
+	"github.com/nxcred/nxcred/internal/oauth"
 )
 
 // The bounds of doctor's own network checks. The token check uses
@@ -25,7 +26,7 @@ const (
 // checkNetwork follows the token request's path: the proxy it would take,
 // the name it resolves, the TCP connection, the TLS handshake. It returns
 // whether all of them passed, so that a token request can succeed.
-func (d *run) checkNetwork(p *auth.Profile) bool {
+func (d *run) checkNetwork(p *config.Profile) bool {
 	u, err := url.Parse(p.Endpoint())
 	if err != nil {
 		return d.report(failed("endpoint", fmt.Sprintf("invalid token URL %q", p.Endpoint()), tokenURLFix(p, d.s.ConfigPath)))
@@ -57,7 +58,7 @@ func (d *run) checkNetwork(p *auth.Profile) bool {
 
 // checkProxy shows the proxy the token request takes, as
 // http.ProxyFromEnvironment (which NewHTTPClient uses) decides it. Every
-// rendering of the setting goes through auth.ShowProxy: the value may hold a
+// rendering of the setting goes through oauth.ShowProxy: the value may hold a
 // password, and when it does not parse as written the password can land in
 // the host, path or port net/http reads from it.
 func (d *run) checkProxy(u *url.URL) (*url.URL, bool) {
@@ -73,12 +74,12 @@ func (d *run) checkProxy(u *url.URL) (*url.URL, bool) {
 	case err != nil:
 		d.report(failed("proxy", name+" is not a usable proxy URL ("+settings+")", "set "+name+" to a URL such as http://proxy.example.com:3128, or unset it"))
 		return nil, false
-	case proxy == nil && auth.ProxyIgnored(raw):
+	case proxy == nil && oauth.ProxyIgnored(raw):
 		return nil, d.report(warned("proxy", fmt.Sprintf("%s is set but is not a URL, so the token request to %s ignores it and connects directly (%s)", name, u.Host, settings), fix))
 	case proxy == nil:
 		return nil, d.report(passed("proxy", fmt.Sprintf("none for %s (%s)", u.Host, settings)))
 	}
-	shown, ok := auth.ShowProxy(proxy.String())
+	shown, ok := oauth.ShowProxy(proxy.String())
 	if !ok {
 		// A login net/http did not read as one: the token request goes to
 		// a host the user did not mean, and the password goes nowhere it
@@ -117,13 +118,13 @@ func showProxy(v string) string {
 	if v == "" {
 		return "unset"
 	}
-	shown, _ := auth.ShowProxy(v)
+	shown, _ := oauth.ShowProxy(v)
 	return shown
 }
 
 // checkDNS resolves the name the token request resolves: the endpoint's
 // host, or the proxy's when there is one (the proxy resolves the endpoint).
-func (d *run) checkDNS(p *auth.Profile, host string, proxy *url.URL) bool {
+func (d *run) checkDNS(p *config.Profile, host string, proxy *url.URL) bool {
 	name, note := host, ""
 	if proxy != nil {
 		name, note = proxy.Hostname(), "; the proxy resolves "+host
@@ -160,7 +161,7 @@ func (d *run) checkDNS(p *auth.Profile, host string, proxy *url.URL) bool {
 }
 
 // tokenURLFix says where a profile's token URL is set.
-func tokenURLFix(p *auth.Profile, configPath string) string {
+func tokenURLFix(p *config.Profile, configPath string) string {
 	switch {
 	case p.FromEnv && p.TokenURL != "":
 		return "check NXCRED_TOKEN_URL (now " + p.TokenURL + ")"
@@ -190,7 +191,7 @@ func (d *run) checkEndpoint(target string, proxy *url.URL, conf *tls.Config, con
 		}
 		return conn, d.report(passed("endpoint", fmt.Sprintf("connected to %s%s in %s", target, via, since(t))))
 	}
-	shown, _ := auth.ShowProxy(proxy.String())
+	shown, _ := oauth.ShowProxy(proxy.String())
 	switch proxy.Scheme {
 	case "http", "https":
 	default:
@@ -205,7 +206,7 @@ func (d *run) checkEndpoint(target string, proxy *url.URL, conf *tls.Config, con
 		var pd *proxyDialError
 		switch {
 		case errors.As(err, &pd):
-			return nil, d.report(failed("endpoint", fmt.Sprintf("cannot connect to proxy %s: %s", shown, auth.ProxyReason(pd.err)),
+			return nil, d.report(failed("endpoint", fmt.Sprintf("cannot connect to proxy %s: %s", shown, oauth.ProxyReason(pd.err)),
 				"check the proxy's host and port in HTTPS_PROXY, and that the proxy runs; if this network needs none, unset HTTPS_PROXY"))
 		case errors.As(err, &pe) && pe.code == http.StatusProxyAuthRequired:
 			return nil, d.report(failed("endpoint", fmt.Sprintf("proxy %s wants a login (%s) for %s", shown, pe.status, target),

@@ -5,14 +5,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 )
 
 // checkSecret opens the keyring by reading the profile's secret, within the
 // keyring's own timeout, and reports the keyring and the secret apart: a
 // locked keyring and a missing secret have different fixes. It returns the
 // secret, or "" when there is none.
-func (d *run) checkSecret(p *auth.Profile) string {
+func (d *run) checkSecret(p *config.Profile) string {
 	if p.FromEnv {
 		d.s.Secrets.Add(d.s.EnvSecret)
 		d.report(passed("keyring", "not used: the environment profile's secret comes from NXCRED_CLIENT_SECRET"))
@@ -29,7 +30,7 @@ func (d *run) checkSecret(p *auth.Profile) string {
 	took := since(t)
 	backend := fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason)
 	switch {
-	case errors.Is(err, auth.ErrNoSecret):
+	case errors.Is(err, keyring.ErrNoSecret):
 		d.report(passed("keyring", backend+", opened in "+took))
 		d.report(failed("secret", fmt.Sprintf("no client secret for profile %s in the %s keyring", p.Name, ring.Backend), loginFix(p)))
 		return ""
@@ -45,7 +46,7 @@ func (d *run) checkSecret(p *auth.Profile) string {
 
 // checkToken makes one real token request with the profile's secret. The
 // token is not cached: doctor changes nothing, and a token is not printed.
-func (d *run) checkToken(p *auth.Profile, secret string) {
+func (d *run) checkToken(p *config.Profile, secret string) {
 	t := time.Now()
 	tok, err := d.s.Fetch(d.ctx, p, secret)
 	if err != nil {
@@ -63,7 +64,7 @@ func (d *run) checkToken(p *auth.Profile, secret string) {
 }
 
 // loginFix is the login command that stores a profile's secret again.
-func loginFix(p *auth.Profile) string {
+func loginFix(p *config.Profile) string {
 	if p.FromEnv {
 		return "set NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET to the credential from Nexthink (Administration > API credentials)"
 	}

@@ -11,13 +11,13 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/nxcred/nxcred/auth"
+	"github.com/nxcred/nxcred/internal/oauth"
 )
 
 // tlsConfig is the TLS configuration of the token request: NewHTTPClient's
 // own, so that doctor trusts exactly what the token request trusts.
 func (d *run) tlsConfig() (*tls.Config, error) {
-	client, err := auth.NewHTTPClient(d.s.CertFile)
+	client, err := oauth.NewHTTPClient(d.s.CertFile)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/nxcred/nxcred/auth"
-	"github.com/nxcred/nxcred/auth/authtest"
+	"github.com/nxcred/nxcred/internal/oauth"
+	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 	"github.com/nxcred/nxcred/internal/token"
 )
 
@@ -59,10 +59,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	secret := "demo-" + hex.EncodeToString(b)
 	const clientID = "demo-client"
 
-	var srv *authtest.Server
+	var srv *oauthtest.Server
 	certEnv := ""
 	if *useTLS {
-		srv = authtest.New(clientID, secret)
+		srv = oauthtest.New(clientID, secret)
 		// A folder of this run's own: a fixed name in the shared temp
 		// folder would collide between users and runs.
 		dir, err := os.MkdirTemp("", "fake-nexthink-")
@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		certEnv = "SSL_CERT_FILE=" + ca + " "
 	} else {
-		srv = authtest.NewPlain(clientID, secret)
+		srv = oauthtest.NewPlain(clientID, secret)
 	}
 	defer srv.Close()
 	srv.SetLifetime(*lifetime)
@@ -108,7 +108,7 @@ func lifetimeNote(lifetime int) string {
 	switch {
 	case lifetime < 0:
 		return "Tokens carry no expires_in: nxcred uses each for one call only."
-	case lifetime == 0 || lifetime > int(auth.MaxLifetime.Seconds()):
+	case lifetime == 0 || lifetime > int(oauth.MaxLifetime.Seconds()):
 		return fmt.Sprintf("Tokens carry expires_in %d, which nxcred refuses as a broken answer.", lifetime)
 	case lifetime <= margin:
 		return fmt.Sprintf("Tokens live %d s: nxcred never caches a token with %d s or less to live, so every call fetches one.\nTo watch the refresh, use -lifetime %d (cached for %d s, then fetched again).", lifetime, margin, watchLifetime, watchLifetime-margin)
