@@ -16,7 +16,7 @@ import (
 	"github.com/nxcred/nxcred/internal/atomicfile"
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/config"
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // configureClients are the clients configure writes snippets for, in the

@@ -10,7 +10,7 @@ import (
 
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/oauth"
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // goauthBudget is how long, by default (NXCRED_GOAUTH_TIMEOUT), a goauth

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/internal/procid"
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 func (a *app) kubectlCommand() *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // lines is an endless stdin of short lines, as `yes` would send: it counts

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/token"
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // errForeignHost means the request names a host that does not belong to the

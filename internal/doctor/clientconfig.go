@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // The readers of each client's configuration: pure functions over its

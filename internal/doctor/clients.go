@@ -15,7 +15,7 @@ import (
 
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/config"
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // execTimeout bounds each client command doctor runs (git config, go env).

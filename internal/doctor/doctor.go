@@ -18,7 +18,7 @@ import (
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/token"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/redact"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nxcred/nxcred/cache"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/token"
 )
 

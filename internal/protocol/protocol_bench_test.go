@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nxcred/nxcred/protocol"
+	"github.com/nxcred/nxcred/internal/protocol"
 )
 
 // Parsing a client's request and formatting the answer, per protocol, with
