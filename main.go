@@ -4,19 +4,14 @@
 package main
 
 import (
-	"context"
 	"os"
 
-	"github.com/nxcred/nxcred/internal/childenv"
+	"github.com/nxcred/nxcred/internal/cli"
 )
 
-// main installs no signal handler: Ctrl-C and SIGTERM end nxcred at once,
-// which is safe (cache writes are atomic renames, and the OS releases the
-// profile lock with the process) and spares every call the ~0.4 ms that
-// signal.NotifyContext costs at start (docs/performance.md).
-//
-// HideSecrets takes nxcred's secrets out of the process environment first,
-// so that no process nxcred starts inherits them.
-func main() {
-	os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr, childenv.HideSecrets()))
-}
+// buildVersion is set at link time by install.sh and scripts/release.sh
+// (-X main.buildVersion=...).
+var buildVersion string
+
+// main is a doorway: the command line lives in internal/cli.
+func main() { os.Exit(cli.Main(buildVersion)) }

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/protocol"
+)
+
+func (a *app) bazelCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "get",
+		Short: "Bazel credential helper (EngFlow credential-helper spec): stdin {\"uri\": ...}",
+		Long: `get answers Bazel's credential-helper request: it reads {"uri": "..."} on stdin
+and prints {"headers":{"Authorization":["Bearer ..."]},"expires":"..."} with the
+expiry minus one minute. A URI whose host belongs to no profile, or that is not
+https, gets {"headers":{}}. Bazel passes no other arguments, so the profile is
+chosen by NXCRED_PROFILE or by the URI's host. See: nxcred configure bazel`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.bazel() },
+	}
+}
+
+func (a *app) bazel() error {
+	u, err := protocol.ParseBazelRequest(a.stdin)
+	if err != nil {
+		return fmt.Errorf("bazel credential request: %w", err)
+	}
+	host, err := protocol.HostFromURL(u.String())
+	if err != nil || u.Scheme != "https" {
+		a.log.Debug("no credentials for a URI that is not https with a host", "uri", u.Redacted())
+		return protocol.WriteBazelResponse(a.stdout, nil)
+	}
+	_, t, err := a.token(config.Choice{Host: host}, tokenOptions{})
+	if errors.Is(err, errForeignHost) {
+		return protocol.WriteBazelResponse(a.stdout, nil)
+	}
+	if err != nil {
+		return err
+	}
+	c := a.credential(t)
+	return protocol.WriteBazelResponse(a.stdout, &c)
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/internal/busenv"
+	"github.com/nxcred/nxcred/internal/config"
+)
+
+func (a *app) execCommand() *cobra.Command {
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "exec [--profile P] [--] CMD [ARG]...",
+		Short: "Run a command with NEXTHINK_TOKEN and NEXTHINK_API_URL in its environment",
+		Long: `exec runs CMD with NEXTHINK_TOKEN (the token), NEXTHINK_TOKEN_EXPIRES_AT
+(when to stop using it, RFC 3339 UTC) and NEXTHINK_API_URL
+(https://<instance>.api.<region>.nexthink.cloud) in its environment, and exits
+with its exit status. The token has at least 5 minutes left: a cached token
+with less is refreshed first (if that fails, it is still handed over, with a
+warning, while it works). The token is never put in CMD's arguments, where ps
+would show it; NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD are removed
+from CMD's environment, and NXCRED_EXEC=1 is set in it.`,
+		Example: `  nxcred exec -- sh -c 'curl -H "Authorization: Bearer $NEXTHINK_TOKEN" "$NEXTHINK_API_URL/api/v1/act/remote-action"'
+  nxcred exec --profile prod -- python3 report.py`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("exec needs a command to run")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.exec(profile, args) },
+	}
+	cmd.Flags().SetInterspersed(false)
+	a.profileFlag(cmd, &profile)
+	return cmd
+}
+
+// execMinValid is the least life the token exec hands over has left, when
+// the endpoint can give one: a job started with a token in its last minute
+// would fail within that minute.
+const execMinValid = 5 * time.Minute
+
+func (a *app) exec(profile string, args []string) error {
+	env, err := a.execEnv(profile, os.Environ())
+	if err != nil {
+		return err
+	}
+	return a.runChild(args, env)
+}
+
+// execEnv is the command's environment: environ scrubbed (childEnv), then
+// the token, its reported expiry, the API URL and the exec marker.
+func (a *app) execEnv(profile string, environ []string) ([]string, error) {
+	p, t, err := a.token(config.Choice{Flag: profile}, tokenOptions{minValid: execMinValid})
+	if err != nil {
+		return nil, err
+	}
+	c := a.credential(t)
+	env := childEnv(busenv.ChildEnv(environ))
+	env = append(env, "NEXTHINK_TOKEN="+c.Token, "NEXTHINK_TOKEN_EXPIRES_AT="+c.Expires.UTC().Format(time.RFC3339))
+	if u := p.APIURL(); u != "" {
+		env = append(env, "NEXTHINK_API_URL="+u)
+	}
+	return append(env, execMarker+"=1"), nil
+}

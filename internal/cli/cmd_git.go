@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/protocol"
+)
+
+// gitUsername is the fixed, non-secret username of the username/password
+// answer (git < 2.46, or callers that did not announce capability authtype).
+const gitUsername = "nxcred"
+
+func (a *app) gitCommand() *cobra.Command {
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "git get|store|erase",
+		Short: "git credential helper (also as git-credential-nxcred)",
+		Long: `git answers git's credential-helper protocol. get prints a bearer credential
+for a host of the chosen profile (capability authtype, git 2.46+) or a
+username/password pair whose password is the token, with password_expiry_utc
+either way; a host of no profile gets no output so git asks the next helper.
+erase for one of our hosts marks the cached token as refused, so the next get
+fetches a new one (and falls back on the refused one if that fails); store and
+unknown verbs are ignored. See: nxcred configure git`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("git takes one verb: get, store or erase")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.git(profile, args[0]) },
+	}
+	a.profileFlag(cmd, &profile)
+	return cmd
+}
+
+func (a *app) git(profile, verb string) error {
+	switch verb {
+	case "get", "erase":
+	default:
+		// store: nxcred mints tokens, it does not keep other people's.
+		// Unknown verbs are for future helpers and are ignored (gitcredentials).
+		a.log.Debug("git verb ignored", "verb", verb)
+		return nil
+	}
+	req, err := protocol.ParseGitRequest(a.stdin)
+	if err != nil {
+		return fmt.Errorf("git credential request: %w", err)
+	}
+	host := req.GitHost()
+	if req.Protocol != "https" || host == "" {
+		a.log.Debug("git request is not for an https host; no answer", "protocol", req.Protocol)
+		return nil
+	}
+	ch := config.Choice{Flag: profile, Host: host}
+	if verb == "erase" {
+		return a.refuse(ch)
+	}
+	_, t, err := a.token(ch, tokenOptions{})
+	switch {
+	case errors.Is(err, errForeignHost):
+		return nil
+	case isNoProfile(err) && profile == "" && a.getenv("NXCRED_PROFILE") == "":
+		a.log.Debug("no profile for this host; no answer", "host", host)
+		return nil
+	case err != nil:
+		// The host is ours and nxcred cannot answer: stop git from prompting
+		// for a password that cannot work (quit, git 2.3+), after saying why.
+		a.fail(err)
+		fmt.Fprintln(a.stdout, "quit=1")
+		return &exitError{code: 0}
+	}
+	return protocol.WriteGitCredential(a.stdout, req, gitUsername, a.credential(t))
+}

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) logoutCommand() *cobra.Command {
+	var profile string
+	var forget bool
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Remove a profile's client secret and cached tokens",
+		Long: `logout removes the client secret from the keyring and the cached tokens, and
+says which of them it found. The profile stays in the config file, so login can
+restore it; --forget removes it too. For the environment profile only the
+cached tokens are removed.
+
+The secret is looked for in the keyring NXCRED_KEYRING_BACKEND chooses now: a
+secret stored under another backend stays there until logout runs with that
+backend. --profile NAME also removes what a profile gone from the config file
+left in the keyring and the cache; a name with nothing anywhere is an error.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return a.logout(profile, forget) },
+	}
+	a.profileFlag(cmd, &profile)
+	cmd.Flags().BoolVar(&forget, "forget", false, "also remove the profile from the config file")
+	return cmd
+}
+
+func (a *app) logout(name string, forget bool) error {
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	// A profile gone from the config may still have a secret and tokens:
+	// --profile NAME removes them by name. A name with none is a mistake.
+	var p *config.Profile
+	inConfig := true
+	if name != "" && name != config.EnvProfileName && cfg.Profiles[name] == nil {
+		if err := config.ValidateName(name); err != nil {
+			return &usageError{err: err}
+		}
+		p, inConfig = &config.Profile{Name: name}, false
+	} else if p, _, err = a.resolve(config.Choice{Flag: name}); err != nil {
+		return err
+	}
+	store, _, err := a.store()
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(store.Path(p.SlotName()))
+	hadToken := !errors.Is(statErr, fs.ErrNotExist)
+	if err := store.Remove(p.SlotName()); err != nil {
+		return err
+	}
+	if p.FromEnv {
+		if hadToken {
+			a.infof("environment profile logged out: removed its cached token (its secret is NXCRED_CLIENT_SECRET, which nxcred does not store)")
+		} else {
+			a.infof("environment profile: nothing to remove: no cached token (its secret is NXCRED_CLIENT_SECRET, which nxcred does not store)")
+		}
+		return nil
+	}
+	unknown := func() error {
+		_, err := config.Resolve(cfg, nil, config.Choice{Flag: name})
+		return err
+	}
+	ring, err := a.keyring()
+	if err != nil {
+		if !inConfig && !hadToken {
+			return unknown()
+		}
+		return err
+	}
+	hadSecret, err := ring.Remove(p.Name)
+	if err != nil {
+		if !inConfig && !hadToken {
+			return unknown()
+		}
+		return err
+	}
+	if !inConfig && !hadToken && !hadSecret {
+		return unknown()
+	}
+
+	var removed, absent []string
+	keyringName := "the " + ring.Backend + " keyring"
+	if hadSecret {
+		removed = append(removed, "its secret from "+keyringName)
+	} else {
+		absent = append(absent, "no secret in "+keyringName)
+	}
+	if hadToken {
+		removed = append(removed, "its cached token")
+	} else {
+		absent = append(absent, "no cached token")
+	}
+	forgotten := false
+	if forget && inConfig {
+		cfg.Delete(p.Name)
+		if err := cfg.Save(); err != nil {
+			return err
+		}
+		removed = append(removed, "its entry in "+cfg.Path)
+		forgotten = true
+	}
+	what := "profile " + p.Name
+	switch {
+	case !inConfig:
+		what += " (not in the config file)"
+	case forgotten:
+		what += " forgotten"
+	}
+	if len(removed) == 0 {
+		a.infof("%s: nothing to remove: %s", what, strings.Join(absent, ", "))
+	} else {
+		if inConfig && !forgotten {
+			what += " logged out"
+		}
+		msg := what + ": removed " + joinAnd(removed)
+		if len(absent) > 0 {
+			msg += "; " + strings.Join(absent, ", ")
+		}
+		a.infof("%s", msg)
+	}
+	if !hadSecret {
+		a.infof("hint: %s", otherKeyringHint(ring))
+	}
+	return nil
+}
+
+// otherKeyringHint says where a secret logout did not find may be: in the
+// keyring of another backend, which only that backend's logout can reach.
+func otherKeyringHint(ring *keyring.Keyring) string {
+	chosen := "set by NXCRED_KEYRING_BACKEND"
+	if ring.Reason != "NXCRED_KEYRING_BACKEND" {
+		chosen = "the " + ring.Reason + ", as NXCRED_KEYRING_BACKEND is not set"
+	}
+	return fmt.Sprintf("this run used the %s keyring (%s); if login ran with another NXCRED_KEYRING_BACKEND, the secret is still in that keyring: run logout again with NXCRED_KEYRING_BACKEND set to that backend", ring.Backend, chosen)
+}
+
+// joinAnd joins items as English does: "a", "a and b", "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

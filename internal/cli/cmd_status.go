@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nxcred/nxcred/internal/cache"
+	"github.com/nxcred/nxcred/internal/config"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	var profile string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show a profile, its keyring backend and its cached token (never the token)",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return a.status(profile) },
+	}
+	a.profileFlag(cmd, &profile)
+	return cmd
+}
+
+// status prints what a user needs to tell why a call does what it does. It
+// exits 1 when the profile cannot give a token (no secret, keyring failing).
+func (a *app) status(name string) error {
+	p, envSecret, err := a.resolve(config.Choice{Flag: name})
+	if err != nil {
+		return err
+	}
+	d := describe(p, false)
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("profile", fmt.Sprintf("%s (%s)", p.Name, d.Source))
+	if d.Source == "config" {
+		row("config file", a.configPath)
+	}
+	row("instance", dash(p.Instance))
+	row("region", dash(p.Region))
+	row("api url", dash(p.APIURL()))
+	row("token url", p.Endpoint())
+	row("client id", p.ClientID)
+	row("scope", p.EffectiveScope())
+	row("hosts", dash(strings.Join(p.AllHosts(), ", ")))
+
+	var secret string
+	var secretErr error
+	if p.FromEnv {
+		row("secret", "from NXCRED_CLIENT_SECRET")
+		secret = envSecret
+	} else if ring, err := a.keyring(); err != nil {
+		secretErr = err
+		row("keyring", "unavailable")
+	} else {
+		row("keyring", fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason))
+		secret, secretErr = a.secret(p, "")
+		switch {
+		case secretErr == nil:
+			row("secret", "present")
+		case errors.As(secretErr, new(*secretMissingError)):
+			row("secret", "missing")
+		default:
+			row("secret", "unreadable")
+		}
+	}
+	store, _, err := a.store()
+	if err != nil {
+		return err
+	}
+	row("cache file", store.Path(p.SlotName()))
+	row("cached token", a.cacheState(store, p, secret))
+	tw.Flush()
+	return secretErr
+}
+
+func (a *app) cacheState(store *cache.Store, p *config.Profile, secret string) string {
+	if secret == "" {
+		return "unknown (no secret to open the cache with)"
+	}
+	t, ok := store.Peek(slotFor(p, secret))
+	now := a.now()
+	until := func(t time.Time) string {
+		return fmt.Sprintf("%s (until %s)", t.Sub(now).Round(time.Second), t.UTC().Format(time.RFC3339))
+	}
+	switch {
+	case !ok:
+		return "none (the next call fetches one)"
+	case t.Fresh(now):
+		return "valid for " + until(t.Expiry) + "; served until a minute before"
+	case t.Usable(now):
+		return "in its last minute, " + until(t.Expiry) + "; the next call fetches a new one"
+	}
+	return "expired; the next call fetches a new one"
+}
