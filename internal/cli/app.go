@@ -15,9 +15,9 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/clilog"
-	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/redact"
 )
@@ -41,11 +41,12 @@ type app struct {
 	log     *slog.Logger
 	logFile *os.File
 
-	cfg *config.Config
-
 	// secrets are the client secret, keyring password and tokens this call
 	// has seen: every message and log line is cleaned by them.
 	secrets *redact.Set
+
+	// tokens is the token path (internal/broker) with this call's world.
+	tokens *broker.Broker
 }
 
 // clock is the wall clock of a call. Only the test binary replaces it, so
@@ -74,6 +75,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		secrets:    &redact.Set{},
 	}
 	a.log = clilog.New(nil, nil)
+	a.tokens = &broker.Broker{
+		Getenv: getenv, ConfigPath: a.configPath, CacheDir: a.cacheDir, KeyringDir: a.keyringDir,
+		Now: a.now, Log: a.log, Secrets: a.secrets, Prompt: keyring.ReadPassword,
+		Warn: func(m string) { a.warnf("%s", m) }, Info: func(m string) { a.infof("%s", m) },
+	}
 	defer a.closeLog()
 	defer func() {
 		// A bug must not print a stack with values in it, nor exit 2.
@@ -199,6 +205,7 @@ func (a *app) setupLog() error {
 		a.logFile, w = f, f
 	}
 	a.log = clilog.New(w, a.secrets)
+	a.tokens.Log = a.log
 	return nil
 }
 
@@ -214,56 +221,6 @@ func (a *app) redact(s ...string) { a.secrets.Add(s...) }
 func truthy(v string) bool {
 	b, err := strconv.ParseBool(v)
 	return err == nil && b
-}
-
-// durationEnv reads a duration variable: Go syntax (15s) or whole seconds.
-func (a *app) durationEnv(name string, def time.Duration) (time.Duration, error) {
-	v := a.getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q is not a duration such as 10s", name, v)
-	}
-	return d, nil
-}
-
-// config loads the config file once.
-func (a *app) config() (*config.Config, error) {
-	if a.cfg != nil {
-		return a.cfg, nil
-	}
-	t := time.Now()
-	cfg, err := config.Load(a.configPath)
-	if err != nil {
-		return nil, err
-	}
-	a.log.Debug("config loaded", "path", a.configPath, "profiles", len(cfg.Profiles), "took", time.Since(t))
-	for _, w := range cfg.Warnings {
-		a.warnf("%s", w)
-	}
-	a.cfg = cfg
-	return cfg, nil
-}
-
-// keyring chooses the keyring backend from the environment.
-func (a *app) keyring() (*keyring.Keyring, error) {
-	opts := keyring.Options{
-		Backend:     a.getenv("NXCRED_KEYRING_BACKEND"),
-		FileDir:     a.keyringDir,
-		Password:    a.getenv("NXCRED_KEYRING_PASSWORD"),
-		KeyctlScope: a.getenv("NXCRED_KEYCTL_SCOPE"),
-		PassDir:     a.getenv("PASSWORD_STORE_DIR"),
-	}
-	// The terminal is looked for only when a prompt is needed (ReadPassword
-	// says ErrNoTerminal), not on every call.
-	opts.Prompt = keyring.ReadPassword
-	a.redact(opts.Password)
-	return keyring.New(opts)
 }
 
 func (a *app) rootCommand(name string) *cobra.Command {
@@ -386,7 +343,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func (a *app) profileFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVarP(p, "profile", "p", "", "profile to use (default: NXCRED_PROFILE, the environment profile, or the default profile)")
 	cmd.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		cfg, err := a.config()
+		cfg, err := a.tokens.Config()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

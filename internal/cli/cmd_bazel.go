@@ -1,12 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
 
@@ -34,13 +33,16 @@ func (a *app) bazel() error {
 		a.log.Debug("no credentials for a URI that is not https with a host", "uri", u.Redacted())
 		return protocol.WriteBazelResponse(a.stdout, nil)
 	}
-	_, t, err := a.token(config.Choice{Host: host}, tokenOptions{})
-	if errors.Is(err, errForeignHost) {
-		return protocol.WriteBazelResponse(a.stdout, nil)
-	}
+	r, err := a.tokens.Get(a.ctx, broker.Request{Host: host})
 	if err != nil {
 		return err
 	}
-	c := a.credential(t)
+	if r.Foreign {
+		return protocol.WriteBazelResponse(a.stdout, nil)
+	}
+	if r.Unserved != nil {
+		return r.Unserved
+	}
+	c := a.credential(r.Token)
 	return protocol.WriteBazelResponse(a.stdout, &c)
 }

@@ -14,8 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
 
@@ -89,7 +91,7 @@ func (a *app) configure(client, profile string, apply bool) error {
 	if apply && client != "git" && client != "docker" {
 		return &usageError{err: fmt.Errorf("--apply is for git and docker, not %s", client), hint: applyHints[client]}
 	}
-	p, _, err := a.resolve(config.Choice{Flag: profile})
+	p, _, err := a.tokens.Resolve(broker.Request{Profile: profile})
 	if err != nil {
 		return err
 	}
@@ -136,10 +138,10 @@ func (a *app) configure(client, profile string, apply bool) error {
 			if p.FromEnv {
 				add = "add one to " + config.EnvHosts
 			}
-			return &hintError{
-				err:  fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
-				hint: add,
-			}
+			return hint.Wrap(
+				fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
+				add,
+			)
 		}
 		a.warnOtherOwners(p, hosts, "Bazel")
 		// Bazel takes forward slashes on Windows; backslashes would need
@@ -176,9 +178,9 @@ func routedHosts(p *config.Profile, client string) ([]string, error) {
 	}
 	err := fmt.Errorf("%s has no host, and %s chooses credentials by host", p.Label(), client)
 	if p.FromEnv {
-		return nil, &hintError{err: err, hint: fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", config.EnvInstance, config.EnvRegion, config.EnvHosts)}
+		return nil, hint.Wrap(err, fmt.Sprintf("set %s and %s (the API host), or list hosts in %s", config.EnvInstance, config.EnvRegion, config.EnvHosts))
 	}
-	return nil, &hintError{err: err, hint: "add a host: " + p.LoginCommandWithHost("HOST")}
+	return nil, hint.Wrap(err, "add a host: "+p.LoginCommandWithHost("HOST"))
 }
 
 // addHostCommand is how to add a host to p: its login command with the
@@ -204,11 +206,11 @@ func (a *app) checkOnPath(name, client string) {
 // would get another profile's token for one of p's hosts: the host, not
 // --profile, chooses the profile there.
 func (a *app) warnOtherOwners(p *config.Profile, hosts []string, client string) {
-	cfg, err := a.config()
+	cfg, err := a.tokens.Config()
 	if err != nil {
 		return
 	}
-	env, _, err := a.envProfile()
+	env, _, err := a.tokens.EnvProfile()
 	if err != nil {
 		return
 	}
@@ -270,7 +272,7 @@ func exeSuffix(path string) string {
 func (a *app) applyGit(profile string, hosts []string) error {
 	git, err := exec.LookPath("git")
 	if err != nil {
-		return &hintError{err: errors.New("git is not on PATH"), hint: "install git, or run the commands that nxcred configure git prints where git is"}
+		return hint.Wrap(errors.New("git is not on PATH"), "install git, or run the commands that nxcred configure git prints where git is")
 	}
 	for _, c := range protocol.GitSetupCommands(profile, hosts) {
 		cmd := exec.CommandContext(a.ctx, git, c[1:]...)
@@ -304,7 +306,7 @@ func (a *app) dockerConfigPath() (string, error) {
 		home = a.getenv("USERPROFILE")
 	}
 	if home == "" {
-		return "", &hintError{err: errors.New("no home folder to find docker's config.json in"), hint: "set DOCKER_CONFIG to the folder of docker's config.json"}
+		return "", hint.Wrap(errors.New("no home folder to find docker's config.json in"), "set DOCKER_CONFIG to the folder of docker's config.json")
 	}
 	return filepath.Join(home, ".docker", "config.json"), nil
 }
@@ -328,10 +330,10 @@ func (a *app) applyDocker(hosts []string) error {
 	}
 	out, changes, err := protocol.MergeDockerConfig(data, hosts)
 	if err != nil {
-		return &hintError{
-			err:  fmt.Errorf("cannot update %s: %w; nothing was changed", path, err),
-			hint: "fix the file or move it away, then run nxcred configure docker --apply again",
-		}
+		return hint.Wrap(
+			fmt.Errorf("cannot update %s: %w; nothing was changed", path, err),
+			"fix the file or move it away, then run nxcred configure docker --apply again",
+		)
 	}
 	if len(changes) == 0 {
 		a.infof("%s already sends %s to docker-credential-nxcred; nothing changed", path, strings.Join(hosts, ", "))

@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 	"github.com/spf13/cobra"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
@@ -60,14 +60,14 @@ func (h *dockerHelper) Get(serverURL string) (string, string, error) {
 	if err != nil {
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
-	_, t, err := h.a.token(config.Choice{Flag: h.profile, Host: host}, tokenOptions{})
-	if errors.Is(err, errForeignHost) || (isNoProfile(err) && h.profile == "" && h.a.getenv("NXCRED_PROFILE") == "") {
+	r, err := h.a.tokens.Get(h.a.ctx, broker.Request{Profile: h.profile, Host: host})
+	if err == nil && (r.Foreign || r.Unserved != nil) {
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
 	if err != nil {
 		return "", "", err
 	}
-	return protocol.DockerUsername, t.AccessToken, nil
+	return protocol.DockerUsername, r.Token.AccessToken, nil
 }
 
 // Add accepts docker login's store and keeps nothing: nxcred mints tokens.
@@ -80,14 +80,14 @@ func (h *dockerHelper) Delete(serverURL string) error {
 	if err != nil {
 		return nil
 	}
-	return h.a.refuse(config.Choice{Flag: h.profile, Host: host})
+	return h.a.tokens.Refuse(broker.Request{Profile: h.profile, Host: host})
 }
 
 // List maps every profile host to the fixed username; docker calls it when
 // nxcred is the credsStore.
 func (h *dockerHelper) List() (map[string]string, error) {
 	out := map[string]string{}
-	cfg, err := h.a.config()
+	cfg, err := h.a.tokens.Config()
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (h *dockerHelper) List() (map[string]string, error) {
 	for _, name := range cfg.Names() {
 		profiles = append(profiles, cfg.Profiles[name])
 	}
-	if env, _, err := h.a.envProfile(); err == nil && env != nil {
+	if env, _, err := h.a.tokens.EnvProfile(); err == nil && env != nil {
 		profiles = append(profiles, env)
 	}
 	for _, p := range profiles {

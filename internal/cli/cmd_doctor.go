@@ -4,7 +4,9 @@ import (
 	"context"
 	"os/exec"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/token"
 
@@ -47,7 +49,7 @@ client secret, a token or a proxy password.`,
 // config path, environment, keyring, token cache and token request, and the
 // clients on PATH. It exits 1 if a check failed.
 func (a *app) doctor(flag string) error {
-	env, envSecret, envErr := a.envProfile()
+	env, envSecret, envErr := a.tokens.EnvProfile()
 	counts := doctor.Run(a.ctx, doctor.System{
 		Out:    a.stdout,
 		Log:    a.log,
@@ -60,12 +62,12 @@ func (a *app) doctor(flag string) error {
 		EnvSecret:   envSecret,
 		EnvErr:      envErr,
 
-		Keyring: a.keyring,
+		Keyring: a.tokens.Keyring,
 		Secrets: a.secrets,
 
 		// No Log, Warn or LockWait: doctor only peeks at the cache.
 		Cache: &cache.Store{Dir: a.cacheDir, Now: a.now},
-		Slot:  slotFor,
+		Slot:  broker.SlotFor,
 
 		CertFile: a.getenv("SSL_CERT_FILE"),
 		Fetch:    a.doctorFetch,
@@ -82,11 +84,11 @@ func (a *app) doctor(flag string) error {
 // doctorFetch is the token check's request: the one every command makes on
 // a cache miss, within NXCRED_TIMEOUT, without the cache.
 func (a *app) doctorFetch(ctx context.Context, p *config.Profile, secret string) (token.Token, error) {
-	timeout, err := a.durationEnv("NXCRED_TIMEOUT", oauth.DefaultTimeout)
+	timeout, err := broker.Duration(a.getenv, "NXCRED_TIMEOUT", oauth.DefaultTimeout)
 	if err != nil {
-		return token.Token{}, &hintError{err: err, hint: "set NXCRED_TIMEOUT to a duration such as 10s, or unset it"}
+		return token.Token{}, hint.Wrap(err, "set NXCRED_TIMEOUT to a duration such as 10s, or unset it")
 	}
-	f, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
+	f, err := a.tokens.Fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 	if err != nil {
 		return token.Token{}, err
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/busenv"
-	"github.com/nxcred/nxcred/internal/config"
 )
 
 func (a *app) execCommand() *cobra.Command {
@@ -54,15 +54,15 @@ func (a *app) exec(profile string, args []string) error {
 // execEnv is the command's environment: environ scrubbed (childEnv), then
 // the token, its reported expiry, the API URL and the exec marker.
 func (a *app) execEnv(profile string, environ []string) ([]string, error) {
-	p, t, err := a.token(config.Choice{Flag: profile}, tokenOptions{minValid: execMinValid})
+	r, err := a.tokens.Get(a.ctx, broker.Request{Profile: profile, MinValid: execMinValid})
 	if err != nil {
 		return nil, err
 	}
-	c := a.credential(t)
+	p, c := r.Profile, a.credential(r.Token)
 	env := childEnv(busenv.ChildEnv(environ))
 	env = append(env, "NEXTHINK_TOKEN="+c.Token, "NEXTHINK_TOKEN_EXPIRES_AT="+c.Expires.UTC().Format(time.RFC3339))
 	if u := p.APIURL(); u != "" {
 		env = append(env, "NEXTHINK_API_URL="+u)
 	}
-	return append(env, execMarker+"=1"), nil
+	return append(env, broker.ExecMarker+"=1"), nil
 }

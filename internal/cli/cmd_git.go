@@ -1,12 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
 
@@ -56,16 +55,13 @@ func (a *app) git(profile, verb string) error {
 		a.log.Debug("git request is not for an https host; no answer", "protocol", req.Protocol)
 		return nil
 	}
-	ch := config.Choice{Flag: profile, Host: host}
+	want := broker.Request{Profile: profile, Host: host}
 	if verb == "erase" {
-		return a.refuse(ch)
+		return a.tokens.Refuse(want)
 	}
-	_, t, err := a.token(ch, tokenOptions{})
+	r, err := a.tokens.Get(a.ctx, want)
 	switch {
-	case errors.Is(err, errForeignHost):
-		return nil
-	case isNoProfile(err) && profile == "" && a.getenv("NXCRED_PROFILE") == "":
-		a.log.Debug("no profile for this host; no answer", "host", host)
+	case err == nil && (r.Foreign || r.Unserved != nil):
 		return nil
 	case err != nil:
 		// The host is ours and nxcred cannot answer: stop git from prompting
@@ -74,5 +70,5 @@ func (a *app) git(profile, verb string) error {
 		fmt.Fprintln(a.stdout, "quit=1")
 		return &exitError{code: 0}
 	}
-	return protocol.WriteGitCredential(a.stdout, req, gitUsername, a.credential(t))
+	return protocol.WriteGitCredential(a.stdout, req, gitUsername, a.credential(r.Token))
 }

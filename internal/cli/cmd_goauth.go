@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/protocol"
@@ -58,17 +59,16 @@ func (a *app) goauth(profile string, args []string) error {
 	if err != nil {
 		return err
 	}
-	budget, err := a.durationEnv("NXCRED_GOAUTH_TIMEOUT", goauthBudget)
+	budget, err := broker.Duration(a.getenv, "NXCRED_GOAUTH_TIMEOUT", goauthBudget)
 	if err != nil {
 		return err
 	}
-	if timeout, err := a.durationEnv("NXCRED_TIMEOUT", oauth.DefaultTimeout); err == nil && timeout < budget {
+	if timeout, err := broker.Duration(a.getenv, "NXCRED_TIMEOUT", oauth.DefaultTimeout); err == nil && timeout < budget {
 		budget = timeout
 	}
-	ch := config.Choice{Flag: profile}
-	opts := tokenOptions{budget: budget, budgetVar: "NXCRED_GOAUTH_TIMEOUT"}
+	want := broker.Request{Profile: profile, Budget: budget, BudgetVar: "NXCRED_GOAUTH_TIMEOUT"}
 	if req.URL != nil {
-		ch.Host, err = protocol.HostFromURL(req.URL.String())
+		want.Host, err = protocol.HostFromURL(req.URL.String())
 		if err != nil {
 			return err
 		}
@@ -76,29 +76,32 @@ func (a *app) goauth(profile string, args []string) error {
 			// The server refused the token the go command sent: the
 			// cached one is not to be trusted, and the go command fails
 			// this fetch without a new one, so it is worth the full wait.
-			opts = tokenOptions{fresh: true}
+			want = broker.Request{Profile: profile, Host: want.Host, Fresh: true}
 		}
 	}
-	p, t, err := a.token(ch, opts)
-	if errors.Is(err, errForeignHost) {
-		return nil
-	}
-	if err != nil && !opts.fresh {
-		a.goOnWithout(p, err, budget)
+	r, err := a.tokens.Get(a.ctx, want)
+	if err != nil && !want.Fresh {
+		a.goOnWithout(r.Profile, err, budget)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	hosts := p.AllHosts()
-	if ch.Host != "" {
-		hosts = []string{ch.Host}
+	if r.Foreign {
+		return nil
+	}
+	if r.Unserved != nil {
+		return r.Unserved
+	}
+	hosts := r.Profile.AllHosts()
+	if want.Host != "" {
+		hosts = []string{want.Host}
 	}
 	prefixes := make([]string, len(hosts))
 	for i, h := range hosts {
 		prefixes[i] = "https://" + h + "/"
 	}
-	return protocol.WriteGoAuth(a.stdout, prefixes, a.credential(t))
+	return protocol.WriteGoAuth(a.stdout, prefixes, a.credential(r.Token))
 }
 
 // goOnWithout reports, as a warning, why goauth prints no credentials: the

@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
 	"time"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/token"
 
 	"github.com/spf13/cobra"
@@ -41,15 +42,22 @@ func (a *app) kubectl(profile string) error {
 	if err != nil {
 		return err
 	}
-	ch := config.Choice{Flag: profile, Host: info.ServerHost}
-	p, t, err := a.token(ch, tokenOptions{})
-	if errors.Is(err, errForeignHost) {
+	want := broker.Request{Profile: profile, Host: info.ServerHost}
+	r, err := a.tokens.Get(a.ctx, want)
+	if err != nil {
+		return err
+	}
+	if r.Unserved != nil {
+		return r.Unserved
+	}
+	p, t := r.Profile, r.Token
+	if r.Foreign {
 		// client-go has no "no credentials" answer; failing is the only way
 		// not to hand a Nexthink token to this server.
-		return &hintError{
-			err:  fmt.Errorf("cluster server %s does not belong to %s; refusing to send it a Nexthink token", info.ServerHost, p.Label()),
-			hint: a.foreignClusterHint(p, ch, info.ServerHost),
-		}
+		return hint.Wrap(
+			fmt.Errorf("cluster server %s does not belong to %s; refusing to send it a Nexthink token", info.ServerHost, p.Label()),
+			a.foreignClusterHint(p, want, info.ServerHost),
+		)
 	}
 	if err != nil {
 		return err
@@ -61,10 +69,14 @@ func (a *app) kubectl(profile string) error {
 		// second of refreshing anyway). Serving the same token again would
 		// fail every request until it expires.
 		a.log.Debug("the same client asks again for the token it was given: refreshing", "profile", p.Name, "client", client)
-		_, nt, err := a.token(ch, tokenOptions{fresh: true})
+		want.Fresh = true
+		nr, err := a.tokens.Get(a.ctx, want)
 		switch {
+		case err == nil && nr.Foreign:
+			// The config changed under us; never hand this server a token.
+			return fmt.Errorf("cluster server %s no longer belongs to %s", info.ServerHost, p.Label())
 		case err == nil:
-			t = nt
+			t = nr.Token
 			a.handedBefore(p, t, client)
 		case t.Usable(a.now()):
 			// Nothing better to give. client-go also asks again, on every
@@ -102,7 +114,7 @@ func kubeClient(execInfo string) (string, bool) {
 // handedBefore records that t goes to client and reports whether client
 // already had it. A failure to record only costs the refresh on a repeat.
 func (a *app) handedBefore(p *config.Profile, t token.Token, client string) bool {
-	store, _, err := a.store()
+	store, _, err := a.tokens.Store()
 	if err != nil {
 		return false
 	}
@@ -120,9 +132,9 @@ func (a *app) handedBefore(p *config.Profile, t token.Token, client string) bool
 // command of p (NXCRED_HOSTS for the environment profile). Naming a profile
 // cannot help otherwise: with none named, the one that has the host would
 // have been chosen.
-func (a *app) foreignClusterHint(p *config.Profile, ch config.Choice, host string) string {
+func (a *app) foreignClusterHint(p *config.Profile, want broker.Request, host string) string {
 	if owner := a.hostOwner(host); owner != nil && owner.Name != p.Name {
-		if ch.Flag != "" {
+		if want.Profile != "" {
 			return fmt.Sprintf("%s has %s: give this cluster's kubeconfig user --profile %s instead of --profile %s, or no --profile (the server's host then chooses)", owner.Label(), host, owner.Name, p.Name)
 		}
 		return fmt.Sprintf("%s has %s: unset NXCRED_PROFILE (%s) so that the server's host chooses the profile", owner.Label(), host, p.Name)
@@ -140,11 +152,11 @@ func (a *app) foreignClusterHint(p *config.Profile, ch config.Choice, host strin
 // hostOwner is the profile that has host, if any (nil on any error: this
 // only chooses a hint).
 func (a *app) hostOwner(host string) *config.Profile {
-	env, _, _ := a.envProfile()
+	env, _, _ := a.tokens.EnvProfile()
 	if env != nil && env.HasHost(host) {
 		return env
 	}
-	cfg, err := a.config()
+	cfg, err := a.tokens.Config()
 	if err != nil {
 		return nil
 	}

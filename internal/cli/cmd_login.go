@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/token"
@@ -188,7 +189,7 @@ func (a *app) readClientSecret(f loginFlags, p *config.Profile) (string, error) 
 // unreachable endpoint or a broken keyring leaves the keyring, the config
 // and the cache as they were.
 func (a *app) login(f loginFlags) error {
-	cfg, err := a.config()
+	cfg, err := a.tokens.Config()
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func (a *app) login(f loginFlags) error {
 			a.infof("profile %s drops %s (--reset)", p.Name, strings.Join(dropped, ", "))
 		}
 	}
-	ring, err := a.keyring()
+	ring, err := a.tokens.Keyring()
 	if err != nil {
 		return err
 	}
@@ -215,13 +216,13 @@ func (a *app) login(f loginFlags) error {
 		return err
 	}
 	a.redact(secret)
-	store, timeout, err := a.store()
+	store, timeout, err := a.tokens.Store()
 	if err != nil {
 		return err
 	}
 	var tok token.Token
 	if !f.noVerify {
-		fetcher, err := a.fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
+		fetcher, err := a.tokens.Fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
 		if err != nil {
 			return err
 		}
@@ -258,7 +259,7 @@ func (a *app) login(f loginFlags) error {
 	}
 	a.log.Debug("config saved", "path", cfg.Path)
 	if !f.noVerify {
-		if err := store.Put(slotFor(p, secret), tok); err != nil {
+		if err := store.Put(broker.SlotFor(p, secret), tok); err != nil {
 			a.warnf("%v", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/spf13/cobra"
@@ -36,7 +37,7 @@ left in the keyring and the cache; a name with nothing anywhere is an error.`,
 }
 
 func (a *app) logout(name string, forget bool) error {
-	cfg, err := a.config()
+	cfg, err := a.tokens.Config()
 	if err != nil {
 		return err
 	}
@@ -49,10 +50,10 @@ func (a *app) logout(name string, forget bool) error {
 			return &usageError{err: err}
 		}
 		p, inConfig = &config.Profile{Name: name}, false
-	} else if p, _, err = a.resolve(config.Choice{Flag: name}); err != nil {
+	} else if p, _, err = a.tokens.Resolve(broker.Request{Profile: name}); err != nil {
 		return err
 	}
-	store, _, err := a.store()
+	store, _, err := a.tokens.Store()
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (a *app) logout(name string, forget bool) error {
 		_, err := config.Resolve(cfg, nil, config.Choice{Flag: name})
 		return err
 	}
-	ring, err := a.keyring()
+	ring, err := a.tokens.Keyring()
 	if err != nil {
 		if !inConfig && !hadToken {
 			return unknown()

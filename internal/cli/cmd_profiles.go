@@ -48,11 +48,11 @@ func describe(p *config.Profile, isDefault bool) profileJSON {
 }
 
 func (a *app) profiles(asJSON bool) error {
-	cfg, err := a.config()
+	cfg, err := a.tokens.Config()
 	if err != nil {
 		return err
 	}
-	env, _, err := a.envProfile()
+	env, _, err := a.tokens.EnvProfile()
 	if err != nil {
 		return err
 	}

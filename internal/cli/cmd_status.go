@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
 )
@@ -28,7 +29,7 @@ func (a *app) statusCommand() *cobra.Command {
 // status prints what a user needs to tell why a call does what it does. It
 // exits 1 when the profile cannot give a token (no secret, keyring failing).
 func (a *app) status(name string) error {
-	p, envSecret, err := a.resolve(config.Choice{Flag: name})
+	p, envSecret, err := a.tokens.Resolve(broker.Request{Profile: name})
 	if err != nil {
 		return err
 	}
@@ -52,22 +53,22 @@ func (a *app) status(name string) error {
 	if p.FromEnv {
 		row("secret", "from NXCRED_CLIENT_SECRET")
 		secret = envSecret
-	} else if ring, err := a.keyring(); err != nil {
+	} else if ring, err := a.tokens.Keyring(); err != nil {
 		secretErr = err
 		row("keyring", "unavailable")
 	} else {
 		row("keyring", fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason))
-		secret, secretErr = a.secret(p, "")
+		secret, secretErr = a.tokens.Secret(p, "")
 		switch {
 		case secretErr == nil:
 			row("secret", "present")
-		case errors.As(secretErr, new(*secretMissingError)):
+		case errors.As(secretErr, new(*broker.SecretMissingError)):
 			row("secret", "missing")
 		default:
 			row("secret", "unreadable")
 		}
 	}
-	store, _, err := a.store()
+	store, _, err := a.tokens.Store()
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (a *app) cacheState(store *cache.Store, p *config.Profile, secret string) s
 	if secret == "" {
 		return "unknown (no secret to open the cache with)"
 	}
-	t, ok := store.Peek(slotFor(p, secret))
+	t, ok := store.Peek(broker.SlotFor(p, secret))
 	now := a.now()
 	until := func(t time.Time) string {
 		return fmt.Sprintf("%s (until %s)", t.Sub(now).Round(time.Second), t.UTC().Format(time.RFC3339))

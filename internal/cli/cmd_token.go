@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
 
@@ -24,11 +24,11 @@ func (a *app) tokenCommand() *cobra.Command {
 			if !slices.Contains(protocol.TokenFormats, format) {
 				return usagef("unknown --format %q: use %s", format, strings.Join(protocol.TokenFormats, ", "))
 			}
-			_, t, err := a.token(config.Choice{Flag: profile}, tokenOptions{fresh: refresh, sayReused: true})
+			r, err := a.tokens.Get(a.ctx, broker.Request{Profile: profile, Fresh: refresh, SayReused: true})
 			if err != nil {
 				return err
 			}
-			return protocol.WriteToken(a.stdout, format, a.credential(t), a.now())
+			return protocol.WriteToken(a.stdout, format, a.credential(r.Token), a.now())
 		},
 	}
 	a.profileFlag(cmd, &profile)

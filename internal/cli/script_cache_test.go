@@ -10,8 +10,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
 )
 
