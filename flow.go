@@ -26,6 +26,10 @@ func (e *secretMissingError) Error() string {
 
 func (e *secretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
 
+// Unwrap lets callers outside this package (doctor) tell a missing secret
+// from a keyring that failed.
+func (e *secretMissingError) Unwrap() error { return auth.ErrNoSecret }
+
 // envProfile reads the NXCRED_* environment profile (nil when unset).
 func (a *app) envProfile() (*auth.Profile, string, error) {
 	p, secret, err := auth.EnvProfile(a.getenv)
