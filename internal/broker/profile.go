@@ -119,6 +119,10 @@ func (e *SecretMissingError) Error() string {
 
 func (e *SecretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
 
+// Unwrap lets callers (doctor) tell a missing secret from a keyring that
+// failed.
+func (e *SecretMissingError) Unwrap() error { return keyring.ErrNoSecret }
+
 // Secret returns the client secret of p: from the environment profile, or
 // from the keyring.
 func (b *Broker) Secret(p *config.Profile, envSecret string) (string, error) {

@@ -4,23 +4,22 @@ import (
 	"context"
 	"os/exec"
 
+	"github.com/spf13/cobra"
+
 	"github.com/nxcred/nxcred/internal/broker"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/doctor"
 	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/token"
-
-	"github.com/spf13/cobra"
-
-	"github.com/nxcred/nxcred/internal/cache"
-	"github.com/nxcred/nxcred/internal/doctor"
 )
 
 func (a *app) doctorCommand() *cobra.Command {
 	var profile string
 	cmd := &cobra.Command{
 		Use:   "doctor",
-		Short: "Check config, keyring, cache, network and clients; print each problem with its fix",
+		Short: "Check config, keyring, cache, token request and clients; print each problem with its fix",
 		Long: `doctor checks everything a token depends on, one line each, on stdout:
 
   ok    <check>: <what was found>
@@ -29,10 +28,12 @@ func (a *app) doctorCommand() *cobra.Command {
   fail  <check>: <what stops nxcred from giving a token>
         fix: <the command or action that fixes it>
 
-The checks: config, profile, keyring, secret, cache, proxy, dns, endpoint,
-tls, token, then the clients kubectl, git, docker, bazel and go. A check that
-depends on one that failed is left out. The token check makes one real token
-request and does not cache its token: doctor changes nothing.
+The checks: config, profile, keyring, secret, cache, token, then the clients
+kubectl, git, docker, bazel and go. A check that depends on one that failed
+is left out. Each check runs what every command runs (the config loader, the
+keyring read, the token request) and reports its error and hint: the token
+check makes one real token request, through the same proxy and CAs, and does
+not cache its token. doctor changes nothing.
 
 doctor exits 1 if any check fails (warnings do not), and never prints the
 client secret, a token or a proxy password.`,
@@ -45,33 +46,33 @@ client secret, a token or a proxy password.`,
 	return cmd
 }
 
-// doctor runs internal/doctor's checks on what this program would use: its
-// config path, environment, keyring, token cache and token request, and the
-// clients on PATH. It exits 1 if a check failed.
+// doctor runs internal/doctor's checks with this program's own pieces: its
+// config path, environment, keyring read, token cache, token request and
+// configure's host rule, and the clients on PATH. It exits 1 if a check
+// failed.
 func (a *app) doctor(flag string) error {
 	env, envSecret, envErr := a.tokens.EnvProfile()
+	store := &cache.Store{Dir: a.cacheDir, Now: a.now}
 	counts := doctor.Run(a.ctx, doctor.System{
 		Out:    a.stdout,
 		Log:    a.log,
-		Now:    a.now,
+		Scrub:  a.scrub,
 		Getenv: a.getenv,
 
 		ConfigPath:  a.configPath,
 		ProfileFlag: flag,
 		EnvProfile:  env,
-		EnvSecret:   envSecret,
 		EnvErr:      envErr,
 
 		Keyring: a.tokens.Keyring,
-		Secrets: a.secrets,
+		Secret:  func(p *config.Profile) (string, error) { return a.tokens.Secret(p, envSecret) },
 
 		// No Log, Warn or LockWait: doctor only peeks at the cache.
-		Cache: &cache.Store{Dir: a.cacheDir, Now: a.now},
-		Slot:  broker.SlotFor,
+		CacheDir:   a.cacheDir,
+		CacheState: func(p *config.Profile, secret string) string { return a.cacheState(store, p, secret) },
+		Fetch:      a.doctorFetch,
 
-		CertFile: a.getenv("SSL_CERT_FILE"),
-		Fetch:    a.doctorFetch,
-
+		Hosts:        routedHosts,
 		LookPath:     exec.LookPath,
 		DockerConfig: a.dockerConfigPath,
 	})
@@ -94,5 +95,7 @@ func (a *app) doctorFetch(ctx context.Context, p *config.Profile, secret string)
 	}
 	// doctor reports a token too short-lived to cache on its own line.
 	f.Warn = nil
-	return f.Fetch(ctx)
+	tok, err := f.Fetch(ctx)
+	a.secrets.Add(tok.AccessToken)
+	return tok, err
 }

@@ -52,12 +52,16 @@ type fileProfile struct {
 }
 
 // Error is a problem in the config file, with the line it is on when
-// known.
+// known, and what to do about it.
 type Error struct {
-	Path string
-	Line int
-	Msg  string
+	Path     string
+	Line     int
+	Msg      string
+	HintText string
 }
+
+// Hint tells the user what to do.
+func (e *Error) Hint() string { return e.HintText }
 
 func (e *Error) Error() string {
 	if e.Line > 0 {
@@ -67,8 +71,15 @@ func (e *Error) Error() string {
 }
 
 // Load reads the config file at path. A missing file is an empty
-// config, not an error.
-func Load(path string) (*Config, error) {
+// config, not an error. A file others may read is made private, with a
+// warning in Warnings.
+func Load(path string) (*Config, error) { return load(path, true) }
+
+// Read is Load for a reader that changes nothing (doctor): a
+// file others may read is left as it is, with a warning in Warnings.
+func Read(path string) (*Config, error) { return load(path, false) }
+
+func load(path string, repair bool) (*Config, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{Path: path, Profiles: map[string]*Profile{}}, nil
@@ -77,7 +88,7 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("cannot read the config file: %w", err)
 	}
 	defer f.Close()
-	warning, err := checkPrivate(f, path)
+	warning, err := checkPrivate(f, path, repair)
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +104,10 @@ func Load(path string) (*Config, error) {
 		var ce *Error
 		if errors.As(err, &ce) {
 			ce.Path = path
+			ce.HintText = "edit " + path + ", or move it away and run nxcred login again"
+			if ce.Line > 0 {
+				ce.HintText = fmt.Sprintf("edit line %d of %s (unknown keys are errors), or move the file away and run nxcred login again", ce.Line, path)
+			}
 		}
 		return nil, err
 	}
@@ -106,8 +121,8 @@ func Load(path string) (*Config, error) {
 // checkPrivate refuses a config file that another user owns or may write:
 // whoever can change it can point the token URL at a server of theirs and
 // receive the client secret. A file others may only read is made private,
-// with a warning.
-func checkPrivate(f *os.File, path string) (string, error) {
+// with a warning (when repair is set; else the warning says how).
+func checkPrivate(f *os.File, path string, repair bool) (string, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("cannot read the config file: %w", err)
@@ -115,9 +130,13 @@ func checkPrivate(f *os.File, path string) (string, error) {
 	st := fileperm.Of(fi)
 	switch {
 	case st.ForeignOwner:
-		return "", &Error{Path: path, Msg: "owned by another user; refusing to use it, since the config decides where the client secret is sent"}
+		return "", &Error{Path: path, Msg: "owned by another user; refusing to use it, since the config decides where the client secret is sent",
+			HintText: "make it yours: sudo chown \"$(id -un)\" " + path}
 	case st.OthersWrite:
-		return "", &Error{Path: path, Msg: fmt.Sprintf("writable by other users (mode %#o); refusing to use it, since the config decides where the client secret is sent: run chmod 600 %s", fi.Mode().Perm(), path)}
+		return "", &Error{Path: path, Msg: fmt.Sprintf("writable by other users (mode %#o); refusing to use it, since the config decides where the client secret is sent", fi.Mode().Perm()),
+			HintText: "run: chmod 600 " + path}
+	case st.OthersRead && !repair:
+		return fmt.Sprintf("%s is readable by other users (mode %#o); it holds no secret, and other nxcred commands make it private when they read it", path, fi.Mode().Perm()), nil
 	case st.OthersRead:
 		if err := os.Chmod(path, 0o600); err != nil {
 			return "", &Error{Path: path, Msg: fmt.Sprintf("readable by other users and cannot be made private: %v", err)}

@@ -229,6 +229,9 @@ func TestLoadConfig(t *testing.T) {
 		if want := path + `:3: unknown key "profiles.prod.client-id"`; err.Error() != want {
 			t.Errorf("Load(typo) = %q, want %q", err, want)
 		}
+		if want := "edit line 3 of " + path + " (unknown keys are errors), or move the file away and run nxcred login again"; ce.Hint() != want {
+			t.Errorf("LoadConfig(typo) hint = %q, want %q", ce.Hint(), want)
+		}
 	})
 
 	t.Run("size limit", func(t *testing.T) {

@@ -78,3 +78,26 @@ func TestLoadConfigForeignOwner(t *testing.T) {
 		t.Errorf("Load(foreign owner) = %v, want a *Error saying it is owned by another user", err)
 	}
 }
+
+// TestReadConfigRepairsNothing: ReadConfig, doctor's loader, refuses what
+// LoadConfig refuses, with the fix as its hint, and leaves a file others may
+// read as it is, with a warning.
+func TestReadConfigRepairsNothing(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	writeFile(t, path, fullConfig)
+	os.Chmod(path, 0o644)
+	c, err := Read(path)
+	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "is readable by other users (mode 0644)") {
+		t.Errorf("Read(mode 0644) = %v, %v, want one warning that it is readable by others", c, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("ReadConfig changed the mode to %#o", fi.Mode().Perm())
+	}
+	os.Chmod(path, 0o664)
+	_, err = Read(path)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Hint() != "run: chmod 600 "+path || strings.Contains(ce.Msg, "chmod") {
+		t.Errorf("Read(mode 0664) = %v, want a *Error with the chmod as its hint", err)
+	}
+}

@@ -32,7 +32,7 @@ type client struct {
 	// byHost: the client chooses credentials by host, so a profile without
 	// one cannot serve it.
 	byHost bool
-	check  func(d *run, p *config.Profile, bin string) result
+	check  func(d *run, p *config.Profile, bin string, hosts []string) result
 }
 
 var clients = []client{
@@ -74,29 +74,35 @@ var clients = []client{
 func (d *run) checkClients(p *config.Profile) {
 	for _, c := range clients {
 		bin, err := d.s.LookPath(c.name)
-		switch {
-		case err != nil:
+		if err != nil {
 			d.report(passed(c.name, "not installed (no "+c.name+" on PATH)"))
-		case c.byHost && len(p.AllHosts()) == 0:
-			d.report(warned(c.name, fmt.Sprintf("%s is installed, but %s has no host, and %s chooses credentials by host", bin, p.Label(), c.who), hostFix(p)))
-		default:
-			r := c.check(d, p, bin)
-			if r.status != statusOK && r.fix == "" {
-				r.fix = c.configure(p.Name)
-			}
-			d.report(r)
+			continue
 		}
+		var hosts []string
+		if c.byHost {
+			if hosts, err = d.s.Hosts(p, c.who); err != nil {
+				d.report(warned(c.name, bin+" is installed, but "+err.Error(), hintOf(err)))
+				continue
+			}
+		}
+		r := c.check(d, p, bin, hosts)
+		if r.status != statusOK && r.fix == "" {
+			r.fix = c.configure(p.Name)
+		}
+		d.report(r)
 	}
 }
 
-func hostFix(p *config.Profile) string {
-	if p.FromEnv {
-		return "set NXCRED_INSTANCE and NXCRED_REGION (the API host), or list hosts in NXCRED_HOSTS"
+// home is the user's home folder, as the clients find it.
+func (d *run) home() string {
+	if h := d.s.Getenv("HOME"); h != "" {
+		return h
 	}
-	return "add a host: " + p.LoginCommandWithHost("HOST")
+	h, _ := os.UserHomeDir()
+	return h
 }
 
-func (d *run) checkKubectl(p *config.Profile, bin string) result {
+func (d *run) checkKubectl(p *config.Profile, bin string, _ []string) result {
 	var files []string
 	if v := d.s.Getenv("KUBECONFIG"); v != "" {
 		files = filepath.SplitList(v)
@@ -112,7 +118,7 @@ func (d *run) checkKubectl(p *config.Profile, bin string) result {
 	return warned("kubectl", bin+" is installed; no user in "+strings.Join(files, ", ")+" runs nxcred", "")
 }
 
-func (d *run) checkGit(p *config.Profile, bin string) result {
+func (d *run) checkGit(p *config.Profile, bin string, hosts []string) result {
 	// Every scope, as git reads it here: a repository's .git/config and
 	// `git -c` come after ~/.gitconfig.
 	out, err := d.output(bin, "config", "--show-scope", "--show-origin", "-z", "--get-regexp", `^credential\..*helper$`)
@@ -122,9 +128,8 @@ func (d *run) checkGit(p *config.Profile, bin string) result {
 		out, err = "", nil
 	}
 	if err != nil {
-		return warned("git", bin+": cannot read git's config: "+errReason(err), "check it with: git config --show-origin --list")
+		return warned("git", bin+": cannot read git's config: "+err.Error(), "check it with: git config --show-origin --list")
 	}
-	hosts := p.AllHosts()
 	served, byName, others := gitHelperHosts(parseGitConfig(out), hosts)
 	switch {
 	case len(served) == 0:
@@ -189,16 +194,15 @@ func gitHelperFix(o gitOther, profile string) string {
 	return remove
 }
 
-func (d *run) checkDocker(p *config.Profile, bin string) result {
+func (d *run) checkDocker(p *config.Profile, bin string, hosts []string) result {
 	file, err := d.s.DockerConfig()
 	if err != nil {
 		return warned("docker", bin+" is installed; "+err.Error(), hintOf(err))
 	}
 	data, err := os.ReadFile(file)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return warned("docker", fmt.Sprintf("%s: cannot read %s: %s", bin, file, errReason(err)), "make it readable by you: ls -l "+file)
+		return warned("docker", fmt.Sprintf("%s: cannot read %s: %s", bin, file, err.Error()), "make it readable by you: ls -l "+file)
 	}
-	hosts := p.AllHosts()
 	served, err := dockerHelperHosts(data, hosts)
 	switch {
 	case err != nil:
@@ -215,7 +219,7 @@ func (d *run) checkDocker(p *config.Profile, bin string) result {
 	return passed("docker", bin+"; "+file+" sends "+strings.Join(served, ", ")+" to nxcred")
 }
 
-func (d *run) checkBazel(p *config.Profile, bin string) result {
+func (d *run) checkBazel(p *config.Profile, bin string, _ []string) result {
 	files := []string{filepath.Join(d.home(), ".bazelrc")}
 	if wd, err := os.Getwd(); err == nil {
 		files = append(files, filepath.Join(wd, ".bazelrc"))
@@ -229,10 +233,10 @@ func (d *run) checkBazel(p *config.Profile, bin string) result {
 	return warned("bazel", bin+" is installed; neither "+strings.Join(files, " nor ")+" names nxcred as --credential_helper", "")
 }
 
-func (d *run) checkGo(p *config.Profile, bin string) result {
+func (d *run) checkGo(p *config.Profile, bin string, _ []string) result {
 	out, err := d.output(bin, "env", "GOAUTH")
 	if err != nil {
-		return warned("go", bin+": go env GOAUTH failed: "+errReason(err), "check it with: go env GOAUTH")
+		return warned("go", bin+": go env GOAUTH failed: "+err.Error(), "check it with: go env GOAUTH")
 	}
 	// GOAUTH may run any command: its value is not printed.
 	if strings.Contains(out, "nxcred") {
@@ -243,13 +247,14 @@ func (d *run) checkGo(p *config.Profile, bin string) result {
 
 // output runs a client's command with a bound, no stdin, and the environment
 // of every child of nxcred (package childenv: without nxcred's secrets, which
-// git and go do not need). GOTOOLCHAIN=local keeps `go env` from
-// downloading a toolchain a go.mod in the working folder asks for.
+// git and go do not need). GOTOOLCHAIN=local, last so that it wins, keeps
+// `go env` from downloading a toolchain a go.mod in the working folder asks
+// for.
 func (d *run) output(bin string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(d.ctx, execTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(childenv.Environ("GOTOOLCHAIN"), "GOTOOLCHAIN=local")
+	cmd.Env = append(childenv.Environ(), "GOTOOLCHAIN=local")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = time.Second

@@ -3,14 +3,9 @@ package doctor
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
-	"os"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/nxcred/nxcred/internal/neterr"
 )
 
 // status is the verdict of one check.
@@ -39,6 +34,12 @@ func warned(name, detail, fix string) result { return result{name, statusWarn, d
 
 func failed(name, detail, fix string) result { return result{name, statusFail, detail, fix} }
 
+// failedWith is a failure said by err itself: its message, and its hint as
+// the fix.
+func failedWith(name, prefix string, err error) result {
+	return failed(name, prefix+err.Error(), hintOf(err))
+}
+
 // report prints r, logs how long its check took, and returns whether it did
 // not fail.
 func (d *run) report(r result) bool {
@@ -50,13 +51,13 @@ func (d *run) report(r result) bool {
 	default:
 		d.counts.Fail++
 	}
-	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, d.s.Secrets.Clean(oneLine(r.detail)))
+	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, d.s.Scrub(oneLine(r.detail)))
 	if r.status != statusOK {
 		fix := r.fix
 		if fix == "" {
 			fix = "run nxcred doctor --verbose for details"
 		}
-		fmt.Fprintf(d.s.Out, "      fix: %s\n", d.s.Secrets.Clean(oneLine(fix)))
+		fmt.Fprintf(d.s.Out, "      fix: %s\n", d.s.Scrub(oneLine(fix)))
 	}
 	d.s.Log.Debug("doctor check", "check", r.name, "status", r.status.String(), "took", time.Since(d.last).Round(time.Microsecond))
 	d.last = time.Now()
@@ -76,24 +77,6 @@ func hintOf(err error) string {
 	return ""
 }
 
-// errReason is err without the operation and path wrappers that the check's
-// own message already names.
-func errReason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		return neterr.Errno(se.Err)
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		return neterr.Errno(oe.Err)
-	}
-	return err.Error()
-}
-
 // since is the time since t for a report line: milliseconds, or "<1ms".
 func since(t time.Time) string {
 	if d := time.Since(t).Round(time.Millisecond); d > 0 {
@@ -110,11 +93,4 @@ func without(all, some []string) []string {
 		}
 	}
 	return rest
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

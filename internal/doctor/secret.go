@@ -9,51 +9,55 @@ import (
 	"github.com/nxcred/nxcred/internal/keyring"
 )
 
-// checkSecret opens the keyring by reading the profile's secret, within the
-// keyring's own timeout, and reports the keyring and the secret apart: a
-// locked keyring and a missing secret have different fixes. It returns the
-// secret, or "" when there is none.
+// checkSecret reads the profile's secret as the token path does, and
+// reports the keyring and the secret apart: a keyring that does not open
+// and a missing secret have different fixes. It returns the secret, or ""
+// when there is none.
 func (d *run) checkSecret(p *config.Profile) string {
 	if p.FromEnv {
-		d.s.Secrets.Add(d.s.EnvSecret)
 		d.report(passed("keyring", "not used: the environment profile's secret comes from NXCRED_CLIENT_SECRET"))
+		secret, err := d.s.Secret(p)
+		if err != nil {
+			d.report(failedWith("secret", "", err))
+			return ""
+		}
 		d.report(passed("secret", "set in NXCRED_CLIENT_SECRET"))
-		return d.s.EnvSecret
+		return secret
 	}
+	// Choosing the backend opens nothing; Secret opens it.
 	ring, err := d.s.Keyring()
 	if err != nil {
-		d.report(failed("keyring", err.Error(), hintOf(err)))
+		d.report(failedWith("keyring", "", err))
 		return ""
 	}
-	t := time.Now()
-	secret, err := ring.Get(p.Name)
-	took := since(t)
 	backend := fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason)
+	t := time.Now()
+	secret, err := d.s.Secret(p)
+	took := since(t)
 	switch {
 	case errors.Is(err, keyring.ErrNoSecret):
 		d.report(passed("keyring", backend+", opened in "+took))
-		d.report(failed("secret", fmt.Sprintf("no client secret for profile %s in the %s keyring", p.Name, ring.Backend), loginFix(p)))
+		d.report(failedWith("secret", "", err))
 		return ""
 	case err != nil:
-		d.report(failed("keyring", backend+": "+err.Error(), hintOf(err)))
+		d.report(failedWith("keyring", backend+": ", err))
 		return ""
 	}
-	d.s.Secrets.Add(secret)
 	d.report(passed("keyring", backend+", opened in "+took))
 	d.report(passed("secret", "present for profile "+p.Name))
 	return secret
 }
 
-// checkToken makes one real token request with the profile's secret. The
-// token is not cached: doctor changes nothing, and a token is not printed.
+// checkToken makes one real token request with the profile's secret and
+// reports its classified failure and hint. The token is not cached: doctor
+// changes nothing, and a token is not printed.
 func (d *run) checkToken(p *config.Profile, secret string) {
 	t := time.Now()
 	tok, err := d.s.Fetch(d.ctx, p, secret)
 	if err != nil {
-		d.report(failed("token", err.Error(), hintOf(err)))
+		d.report(failedWith("token", "", err))
 		return
 	}
-	d.s.Secrets.Add(tok.AccessToken)
 	lifetime := tok.Expiry.Sub(tok.FetchedAt).Round(time.Second)
 	if !tok.Cacheable() {
 		d.report(warned("token", fmt.Sprintf("got a token that lives only %s, so nxcred cannot cache it and every call makes a token request", lifetime),
@@ -61,12 +65,4 @@ func (d *run) checkToken(p *config.Profile, secret string) {
 		return
 	}
 	d.report(passed("token", fmt.Sprintf("got a token valid for %s in %s (not cached)", lifetime, since(t))))
-}
-
-// loginFix is the login command that stores a profile's secret again.
-func loginFix(p *config.Profile) string {
-	if p.FromEnv {
-		return "set NXCRED_CLIENT_ID and NXCRED_CLIENT_SECRET to the credential from Nexthink (Administration > API credentials)"
-	}
-	return p.LoginCommand()
 }

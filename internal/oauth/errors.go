@@ -153,13 +153,16 @@ func classify(p *config.Profile, secret string, err error, rec *recorder, lim li
 		fe.Kind = KindNetwork
 		fe.Retryable = proxyRetryable
 		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, ProxyReason(err))
-		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY); nxcred doctor checks them one by one"
+		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY)"
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
 		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
 		fe.Retryable = dnsErr.IsTemporary || dnsErr.IsTimeout
 		fe.HintText = "check the network"
-		if dnsErr.IsNotFound && p.Instance != "" {
+		switch {
+		case dnsErr.IsNotFound && p.TokenURL != "":
+			fe.HintText = "check the token URL of " + p.Label() + " (" + p.TokenURL + ")"
+		case dnsErr.IsNotFound && p.Instance != "":
 			fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.Label())
 		}
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),

@@ -734,13 +734,17 @@ func TestFetchDNS(t *testing.T) {
 	tests := []struct {
 		name      string
 		dns       *net.DNSError
+		tokenURL  string
 		retried   bool
 		msg, hint string
 	}{
-		{"not found", &net.DNSError{IsNotFound: true, Name: "acme-login.eu.nexthink.cloud", Err: "no such host"}, false,
+		{"not found", &net.DNSError{IsNotFound: true, Name: "acme-login.eu.nexthink.cloud", Err: "no such host"}, "", false,
 			"cannot resolve acme-login.eu.nexthink.cloud: no such host",
 			"check the instance (acme) and region (eu) of profile prod"},
-		{"temporary", &net.DNSError{IsTemporary: true, Name: "acme-login.eu.nexthink.cloud", Err: "server misbehaving"}, true,
+		{"not found, token URL", &net.DNSError{IsNotFound: true, Name: "login.example.invalid", Err: "no such host"}, "https://login.example.invalid/token", false,
+			"cannot resolve login.example.invalid: no such host",
+			"check the token URL of profile prod (https://login.example.invalid/token)"},
+		{"temporary", &net.DNSError{IsTemporary: true, Name: "acme-login.eu.nexthink.cloud", Err: "server misbehaving"}, "", true,
 			"cannot resolve acme-login.eu.nexthink.cloud: server misbehaving", "check the network"},
 	}
 	for _, tt := range tests {
@@ -751,7 +755,7 @@ func TestFetchDNS(t *testing.T) {
 				calls.Add(1)
 				return nil, &url.Error{Op: "Post", URL: r.URL.String(), Err: tt.dns}
 			})}
-			p := &config.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: testClientID}
+			p := &config.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: testClientID, TokenURL: tt.tokenURL}
 			rec := &sleepRecorder{budget: 2 * time.Second}
 			f := newFetcher(p, testSecret, client, rec)
 			f.Timeout = 2 * time.Second
