@@ -216,3 +216,13 @@ func (f *fakeTokens) setErr(err error) {
 	defer f.mu.Unlock()
 	f.err = err
 }
+
+// mangle is key with its last character changed: a wrong key of the right
+// shape, whatever the key is.
+func mangle(key string) string {
+	last := byte('A')
+	if key[len(key)-1] == 'A' {
+		last = 'B'
+	}
+	return key[:len(key)-1] + string(last)
+}

@@ -34,7 +34,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"form credentials", "POST", "", form, "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + key, 200, "", false},
 		{"served scope", "POST", basic(ClientID, key), form, "grant_type=client_credentials&scope=service%3Aintegration", 200, "", false},
 		{"other scope", "POST", basic(ClientID, key), form, "grant_type=client_credentials&scope=admin", 400, "invalid_scope", false},
-		{"wrong secret", "POST", basic(ClientID, key[:len(key)-1]+"x"), form, "grant_type=client_credentials", 401, "invalid_client", true},
+		{"wrong secret", "POST", basic(ClientID, mangle(key)), form, "grant_type=client_credentials", 401, "invalid_client", true},
 		{"wrong client id", "POST", basic("someone", key), form, "grant_type=client_credentials", 401, "invalid_client", true},
 		{"no credentials", "POST", "", form, "grant_type=client_credentials", 401, "invalid_client", true},
 		{"form secret only", "POST", "", form, "grant_type=client_credentials&client_secret=" + key, 401, "invalid_client", true},
