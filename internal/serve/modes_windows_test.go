@@ -1,0 +1,4 @@
+package serve
+
+// runtimeHasModes: on Windows, ACLs decide and the mode says nothing.
+const runtimeHasModes = false
