@@ -44,9 +44,14 @@ type Broker struct {
 	// Prompt asks for the file keyring's password on a terminal; nil when
 	// this caller must never prompt.
 	Prompt func(string) (string, error)
+	// KeepSecrets keeps each profile's client secret in memory once read,
+	// for a long-lived process (nxcred serve): the keyring is read, and its
+	// password asked, once per run instead of once per request.
+	KeepSecrets bool
 
-	mu  sync.Mutex
-	cfg *config.Config
+	mu   sync.Mutex
+	cfg  *config.Config
+	kept map[token.Identity]string
 }
 
 // Request is what a caller needs.
@@ -86,6 +91,9 @@ type Result struct {
 	Token token.Token
 	// Source says where the token came from.
 	Source cache.Source
+	// FromAgent says the token came from the nxcred exec --serve this
+	// process runs under (NXCRED_AGENT), not from the cache.
+	FromAgent bool
 	// Foreign says the request's host does not belong to the chosen
 	// profile: no token was read, and the client must get its "no
 	// credentials" answer.
@@ -107,6 +115,11 @@ func (b *Broker) Get(ctx context.Context, r Request) (Result, error) {
 	if r.Host != "" && !p.HasHost(r.Host) {
 		b.Log.Debug("host not served by the profile", "host", r.Host, "profile", p.Name)
 		return Result{Profile: p, Foreign: true}, nil
+	}
+	if b.insideAgent() {
+		if res, ok, err := b.fromAgent(ctx, r, p); ok {
+			return res, err
+		}
 	}
 	secret, err := b.Secret(p, envSecret)
 	if err != nil {

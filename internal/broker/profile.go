@@ -8,6 +8,7 @@ import (
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/keyring"
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // ExecMarker is set to 1 in the environment of the command nxcred exec runs.
@@ -38,6 +39,10 @@ func (b *Broker) Config() (*config.Config, error) {
 // EnvProfile reads the NXCRED_* environment profile (nil when unset) and
 // its secret.
 func (b *Broker) EnvProfile() (*config.Profile, string, error) {
+	if b.insideAgent() && b.Getenv(config.EnvClientID) != "" && b.Getenv(config.EnvClientSecret) == "" {
+		p, err := b.agentEnvProfile()
+		return p, "", err
+	}
 	p, secret, err := config.EnvProfile(b.Getenv)
 	if err != nil && b.insideExec() && b.Getenv(config.EnvClientID) != "" && b.Getenv(config.EnvClientSecret) == "" {
 		return nil, "", b.insideExecError()
@@ -127,8 +132,16 @@ func (e *SecretMissingError) Unwrap() error { return keyring.ErrNoSecret }
 // from the keyring.
 func (b *Broker) Secret(p *config.Profile, envSecret string) (string, error) {
 	if p.FromEnv {
+		if envSecret == "" {
+			// Only inside nxcred exec --serve, for a profile its agent
+			// does not serve.
+			return "", b.insideExecError()
+		}
 		b.Secrets.Add(envSecret)
 		return envSecret, nil
+	}
+	if s, ok := b.keptSecret(p); ok {
+		return s, nil
 	}
 	ring, err := b.Keyring()
 	if err != nil {
@@ -147,5 +160,30 @@ func (b *Broker) Secret(p *config.Profile, envSecret string) (string, error) {
 			"use $NEXTHINK_TOKEN, the token nxcred exec gave this command, or give this one command NXCRED_KEYRING_PASSWORD itself")
 	}
 	b.Secrets.Add(s)
+	if err == nil {
+		b.keep(p, s)
+	}
 	return s, err
+}
+
+func (b *Broker) keptSecret(p *config.Profile) (string, bool) {
+	if !b.KeepSecrets {
+		return "", false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.kept[p.Identity()]
+	return s, ok
+}
+
+func (b *Broker) keep(p *config.Profile, s string) {
+	if !b.KeepSecrets {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.kept == nil {
+		b.kept = map[token.Identity]string{}
+	}
+	b.kept[p.Identity()] = s
 }

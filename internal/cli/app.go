@@ -259,7 +259,7 @@ life remains.`,
 	}{
 		{"login", a.loginCommand}, {"logout", a.logoutCommand}, {"profiles", a.profilesCommand},
 		{"status", a.statusCommand}, {"doctor", a.doctorCommand}, {"token", a.tokenCommand},
-		{"exec", a.execCommand}, {"kubectl", a.kubectlCommand}, {"git", a.gitCommand},
+		{"exec", a.execCommand}, {"serve", a.serveCommand}, {"kubectl", a.kubectlCommand}, {"git", a.gitCommand},
 		{"docker", a.dockerCommand}, {"get", a.bazelCommand}, {"goauth", a.goauthCommand},
 		{"configure", a.configureCommand}, {"version", a.versionCommand},
 	}

@@ -12,8 +12,9 @@ import (
 
 func (a *app) execCommand() *cobra.Command {
 	var profile string
+	var withServer bool
 	cmd := &cobra.Command{
-		Use:   "exec [--profile P] [--] CMD [ARG]...",
+		Use:   "exec [--profile P] [--serve] [--] CMD [ARG]...",
 		Short: "Run a command with NEXTHINK_TOKEN and NEXTHINK_API_URL in its environment",
 		Long: `exec runs CMD with NEXTHINK_TOKEN (the token), NEXTHINK_TOKEN_EXPIRES_AT
 (when to stop using it, RFC 3339 UTC) and NEXTHINK_API_URL
@@ -22,18 +23,35 @@ with its exit status. The token has at least 5 minutes left: a cached token
 with less is refreshed first (if that fails, it is still handed over, with a
 warning, while it works). The token is never put in CMD's arguments, where ps
 would show it; NXCRED_CLIENT_SECRET and NXCRED_KEYRING_PASSWORD are removed
-from CMD's environment, and NXCRED_EXEC=1 is set in it.`,
+from CMD's environment, and NXCRED_EXEC=1 is set in it.
+
+With --serve, CMD may run for hours: nxcred stays beside it and serves its
+tokens on loopback (see nxcred serve --help) until it ends. CMD gets
+NEXTHINK_API_URL as the local proxy's URL (its key included: requests need no
+token at all), NEXTHINK_TOKEN_URL, NEXTHINK_CLIENT_ID and
+NEXTHINK_CLIENT_SECRET for a local token endpoint (SDKs that take client
+credentials work unchanged, without the real secret), and NXCRED_AGENT, so
+that nxcred run inside CMD (token, git, kubectl, ...) asks this one for
+tokens: no keyring is opened and no password asked again. Without CMD,
+--serve runs your shell.`,
 		Example: `  nxcred exec -- sh -c 'curl -H "Authorization: Bearer $NEXTHINK_TOKEN" "$NEXTHINK_API_URL/api/v1/act/remote-action"'
-  nxcred exec --profile prod -- python3 report.py`,
+  nxcred exec --profile prod -- python3 report.py
+  nxcred exec --serve -- python3 long_export.py`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && !withServer {
 				return usagef("exec needs a command to run")
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return a.exec(profile, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if withServer {
+				return a.execServe(profile, args)
+			}
+			return a.exec(profile, args)
+		},
 	}
 	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().BoolVar(&withServer, "serve", false, "serve tokens to CMD for as long as it runs (NEXTHINK_API_URL is a local proxy; NXCRED_AGENT for nested nxcred calls)")
 	a.profileFlag(cmd, &profile)
 	return cmd
 }

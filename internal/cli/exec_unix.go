@@ -4,6 +4,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -19,4 +20,21 @@ func (a *app) runChild(args, env []string) error {
 	a.closeLog()
 	err = syscall.Exec(path, args, env)
 	return fmt.Errorf("exec %s: %w", args[0], err)
+}
+
+// exitCode is the status a shell would report for ps: the exit code, or
+// 128 plus the signal that killed it.
+func exitCode(ps *os.ProcessState) int {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ps.ExitCode()
+}
+
+// userShell is the shell exec --serve runs when given no command.
+func userShell(getenv func(string) string) string {
+	if sh := getenv("SHELL"); sh != "" {
+		return sh
+	}
+	return "/bin/sh"
 }

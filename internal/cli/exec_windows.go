@@ -29,3 +29,14 @@ func (a *app) runChild(args, env []string) error {
 	}
 	return err
 }
+
+// exitCode is the command's exit code.
+func exitCode(ps *os.ProcessState) int { return ps.ExitCode() }
+
+// userShell is the shell exec --serve runs when given no command.
+func userShell(getenv func(string) string) string {
+	if sh := getenv("ComSpec"); sh != "" {
+		return sh
+	}
+	return "cmd.exe"
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +32,15 @@ func TestMain(m *testing.M) {
 // setting changes the clock.
 const testOnlyNow = "TESTONLY_NOW"
 
+// testOnlyClockRate names the variable that makes the clock of a
+// long-running nxcred (serve, exec --serve) run RATE times faster than the
+// wall clock from its start, so that a script sees several 15-minute token
+// lifetimes in seconds. Only this test binary reads it.
+const testOnlyClockRate = "TESTONLY_CLOCK_RATE"
+
 // testMain is nxcred as the scripts run it: main, on the clock TESTONLY_NOW
-// fixes, if set. A script then says how old a cached token is instead of
-// sleeping and hoping the machine keeps up.
+// fixes, if set, or TESTONLY_CLOCK_RATE speeds up. A script then says how
+// old a cached token is instead of sleeping and hoping the machine keeps up.
 func testMain() {
 	if v := os.Getenv(testOnlyNow); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
@@ -42,6 +49,15 @@ func testMain() {
 			os.Exit(2)
 		}
 		clock = func() time.Time { return t }
+	}
+	if v := os.Getenv(testOnlyClockRate); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate < 1 {
+			fmt.Fprintf(os.Stderr, "%s=%q: want a rate of at least 1\n", testOnlyClockRate, v)
+			os.Exit(2)
+		}
+		start := time.Now()
+		clock = func() time.Time { return start.Add(time.Duration(float64(time.Since(start)) * rate)) }
 	}
 	os.Exit(Main(""))
 }
@@ -110,5 +126,6 @@ func setupScript(e *testscript.Env) error {
 	e.Values[serverKey{}] = &scriptServer{}
 	e.Values[apiServerKey{}] = &scriptAPIServer{}
 	e.Values[proxyKey{}] = &scriptProxy{}
+	e.Values[nxapiKey{}] = &scriptNxAPI{}
 	return nil
 }

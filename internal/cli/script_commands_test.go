@@ -33,6 +33,7 @@ var scriptCommands = map[string]func(*testscript.TestScript, bool, []string){
 	"apiserver":   cmdAPIServer,
 	"sleep":       cmdSleep,
 	"proxy":       cmdProxy,
+	"nxapi":       cmdNxAPI,
 }
 
 func server(ts *testscript.TestScript) *oauthtest.Server {
@@ -47,6 +48,7 @@ func server(ts *testscript.TestScript) *oauthtest.Server {
 //
 //	tokenserver start [plain]      start it; sets TOKEN_URL, CLIENT_ID, CLIENT_SECRET, SSL_CERT_FILE
 //	tokenserver hits N             exactly N token requests so far, all shaped as Nexthink documents
+//	tokenserver hitsbetween A B    between A and B token requests so far
 //	tokenserver lifetime SECS      expires_in of the next tokens (-1 omits it)
 //	tokenserver tokentype T        token_type of the next tokens (none omits it)
 //	tokenserver jwt EXP            issue JWTs whose exp claim is now+EXP
@@ -83,6 +85,10 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if v := s.Violations(); len(v) > 0 {
 			ts.Fatalf("requests not shaped as Nexthink documents: %q", v)
+		}
+	case "hitsbetween":
+		if got, lo, hi := server(ts).Hits(), atoi(ts, args, 1), atoi(ts, args, 2); got < lo || got > hi {
+			ts.Fatalf("token requests: got %d, want between %d and %d", got, lo, hi)
 		}
 	case "lifetime":
 		server(ts).SetLifetime(atoi(ts, args, 1))

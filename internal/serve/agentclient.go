@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/token"
 )
 
 // EnvAgent is the variable that tells a nested nxcred where its parent's
@@ -162,21 +164,8 @@ func isWord(s string) bool {
 	return true
 }
 
-// validTokenSyntax accepts a bearer token as RFC 6750 2.1 writes it
-// (b64token), up to 16 KiB: it goes into an Authorization header as is.
+// validTokenSyntax accepts a bearer token (token.CheckBearer), up to
+// 16 KiB: it goes into an Authorization header as is.
 func validTokenSyntax(t string) bool {
-	if t == "" || len(t) > 16<<10 {
-		return false
-	}
-	body := strings.TrimRight(t, "=")
-	if body == "" {
-		return false
-	}
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
-			return false
-		}
-	}
-	return true
+	return len(t) <= 16<<10 && token.CheckBearer(t) == nil
 }

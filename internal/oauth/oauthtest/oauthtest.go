@@ -54,6 +54,7 @@ type Server struct {
 	hold       *hold
 	queue      []Response
 	issued     []string
+	issuedAt   map[string]time.Time
 	violations []string
 }
 
@@ -110,6 +111,18 @@ func (s *Server) Issued() []string {
 	defer s.mu.Unlock()
 	return append([]string(nil), s.issued...)
 }
+
+// IssuedAt says when tok was issued, by the wall clock, and whether this
+// server issued it.
+func (s *Server) IssuedAt(tok string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at, ok := s.issuedAt[tok]
+	return at, ok
+}
+
+// Lifetime is the expires_in of the next tokens.
+func (s *Server) Lifetime() int { s.mu.Lock(); defer s.mu.Unlock(); return s.lifetime }
 
 // Violations lists requests that did not follow Nexthink's documented shape.
 func (s *Server) Violations() []string {
@@ -237,6 +250,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	tok := s.newToken(n)
 	s.issued = append(s.issued, tok)
+	if s.issuedAt == nil {
+		s.issuedAt = map[string]time.Time{}
+	}
+	s.issuedAt[tok] = time.Now()
 	body := map[string]any{"access_token": tok, "scope": s.Scope}
 	if s.lifetime >= 0 {
 		body["expires_in"] = s.lifetime
