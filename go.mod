@@ -6,6 +6,8 @@ require (
 	github.com/99designs/keyring v1.2.2
 	github.com/BurntSushi/toml v1.6.0
 	github.com/adrg/xdg v0.5.3
+	github.com/danieljoos/wincred v1.2.3
+	github.com/docker/docker-credential-helpers v0.9.12
 	github.com/dvsekhvalnov/jose2go v1.11.0
 	github.com/gofrs/flock v0.13.2
 	github.com/mtibben/percent v0.2.1
@@ -18,8 +20,6 @@ require (
 
 require (
 	github.com/99designs/go-keychain v0.0.0-20191008050251-8e49817e8af4 // indirect
-	github.com/danieljoos/wincred v1.2.3 // indirect
-	github.com/docker/docker-credential-helpers v0.9.12 // indirect
 	github.com/godbus/dbus v0.0.0-20190726142602-4481cbc300e2 // indirect
 	github.com/gsterjov/go-libsecret v0.0.0-20161001094733-a6f4afe4910c // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
