@@ -32,7 +32,7 @@ func TestLogoutUnknownProfile(t *testing.T) {
 		if code != 1 || stdout != "" {
 			t.Errorf("run(%q) = %d, stdout %q; want 1 and nothing on stdout", args, code, stdout)
 		}
-		want := "nxcred: error: no profile named \"nosuchprofile\" (from --profile)\nnxcred: hint: known profiles: [dev prod] (nxcred profiles lists them)\n"
+		want := "nxcred: error: no profile named \"nosuchprofile\" (from --profile)\nnxcred: hint: known profiles: dev, prod (nxcred profiles lists them)\n"
 		if stderr != want {
 			t.Errorf("run(%q) stderr = %q, want %q", args, stderr, want)
 		}

@@ -2,7 +2,7 @@ package config
 
 import (
 	"fmt"
-	"slices"
+	"strings"
 )
 
 // Choice is what a call says about which profile to use.
@@ -96,5 +96,5 @@ func knownProfilesHint(c *Config) string {
 	if len(names) == 0 {
 		return "no profiles yet: run nxcred login --profile NAME ..."
 	}
-	return fmt.Sprintf("known profiles: %v (nxcred profiles lists them)", slices.Clip(names))
+	return "known profiles: " + strings.Join(names, ", ") + " (nxcred profiles lists them)"
 }
