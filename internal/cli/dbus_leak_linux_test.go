@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // TestNoDBusDaemonLeak proves that nxcred, run with DBUS_SESSION_BUS_ADDRESS
@@ -26,16 +28,11 @@ func TestNoDBusDaemonLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
-		// No DBUS_SESSION_BUS_ADDRESS and no XDG_RUNTIME_DIR: the case that
-		// makes godbus run dbus-launch.
-	}
+	// No DBUS_SESSION_BUS_ADDRESS and no XDG_RUNTIME_DIR: the case that
+	// makes godbus run dbus-launch.
+	hermetic := testenv.New(t).Without("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+	home := hermetic["HOME"]
+	env := append(hermetic.List(), "PATH="+os.Getenv("PATH"))
 	runNxcred := func(extra ...string) {
 		t.Helper()
 		cmd := exec.Command(bin, "version")

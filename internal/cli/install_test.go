@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // installGoEnv are the go command's settings the install test carries over
@@ -224,7 +226,7 @@ if ($errs) { exit 1 }`
 }
 
 // installEnv is the pinned environment install.sh and release.sh run with:
-// PATH, a fresh HOME and XDG folders, TMPDIR, the go command's settings read
+// PATH, the hermetic home of testenv.Layout at home, TMPDIR, the go command's settings read
 // from the real environment, proxies, and the C toolchain the macOS (cgo)
 // build may need.
 func installEnv(t *testing.T, goCmd, home, tmpDir string) []string {
@@ -237,16 +239,15 @@ func installEnv(t *testing.T, goCmd, home, tmpDir string) []string {
 	if err := json.Unmarshal(out, &goEnv); err != nil {
 		t.Fatalf("go env -json: %v", err)
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
-		"DBUS_SESSION_BUS_ADDRESS=disabled:",
-		"TMPDIR=" + tmpDir,
-		"SHELL=/bin/sh",
+	hermetic := testenv.Layout(home, t.TempDir())
+	if err := hermetic.MkdirAll(); err != nil {
+		t.Fatal(err)
 	}
+	env := append(hermetic.List(),
+		"PATH="+os.Getenv("PATH"),
+		"TMPDIR="+tmpDir,
+		"SHELL=/bin/sh",
+	)
 	for _, k := range installGoEnv {
 		env = append(env, k+"="+goEnv[k])
 	}
