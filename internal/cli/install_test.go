@@ -168,7 +168,8 @@ func TestInstallScript(t *testing.T) {
 func TestInstallScriptUsage(t *testing.T) {
 	sh, _ := installTools(t)
 	tmp := t.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(tmp, "home")}
+	hermetic := testenv.New(t)
+	env := append(hermetic.List(), "PATH="+os.Getenv("PATH"))
 
 	if stdout, _ := runInstall(t, sh, tmp, env, 0, "--help"); !strings.HasPrefix(stdout, "usage: ./install.sh") {
 		t.Errorf("install.sh --help = %q, want the usage", stdout)
@@ -193,7 +194,7 @@ func TestInstallScriptUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env = []string{"PATH=" + noGo, "HOME=" + filepath.Join(tmp, "home")}
+	env = append(hermetic.List(), "PATH="+noGo)
 	_, stderr := runInstall(t, sh, tmp, env, 1, "--prefix", filepath.Join(tmp, "prefix"))
 	if !strings.Contains(stderr, "install.sh: error: go is not on PATH") || !strings.Contains(stderr, "https://go.dev/dl/") {
 		t.Errorf("install.sh without go: stderr = %q, want an error naming https://go.dev/dl/", stderr)
