@@ -40,7 +40,13 @@ func (s *suite) defineCases() {
 		check: s.checkContains(`"Authorization":["Bearer `, `"`), hit: true})
 	add(&tcase{key: "git", label: "`nxcred git get` hit", bin: s.nxcred, args: []string{"git", "get"}, env: s.envVars, stdin: gitRequest,
 		check: s.checkContains("password=", "\n"), hit: true})
-	add(&tcase{key: "miss", label: "`nxcred token --refresh`: miss, one token request", bin: s.nxcred, args: []string{"token", "--refresh"}, env: s.envVars,
+	// A miss: each run on a cache folder of its own, empty. (--refresh
+	// would not do: a forced refresh within 30 s of another serves the
+	// token that one fetched.)
+	add(&tcase{key: "miss", label: "`nxcred token` miss (empty cache), one token request", bin: s.nxcred, args: []string{"token"}, env: s.envVars,
+		perRun: func(n int) []string {
+			return setEnv(s.envVars, "XDG_CACHE_HOME", envValue(s.envVars, "XDG_CACHE_HOME")+"-miss-"+strconv.Itoa(n))
+		},
 		hitsPerRun: 1, check: s.checkRaw})
 	if s.curlBin != "" {
 		args := []string{"-s", "-S", "-u", benchClientID + ":" + s.secret, "-d", "grant_type=client_credentials", "-d", "scope=service:integration"}

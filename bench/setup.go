@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // The fake tenant every case asks for.
@@ -146,31 +147,25 @@ func (s *suite) startServer() error {
 		s.srv = oauthtest.NewPlain(benchClientID, s.secret)
 		return nil
 	}
-	s.srv = oauthtest.New(benchClientID, s.secret)
-	s.caFile = filepath.Join(s.tmp, "ca.pem")
-	return os.WriteFile(s.caFile, s.srv.CertPEM(), 0o644)
+	ep, err := testenv.StartEndpoint(benchClientID, s.secret, filepath.Join(s.tmp, "ca.pem"))
+	if err != nil {
+		return err
+	}
+	s.srv, s.caFile = ep.Server, ep.CAFile
+	return nil
 }
 
-// home makes a hermetic home under the temp folder and returns the
-// environment that pins every folder nxcred could read or write into it.
-// Nothing of the driver's own environment leaks in but PATH.
+// home makes a hermetic home under the temp folder (the tests' layout,
+// testenv.Layout) and returns the environment that pins every folder nxcred
+// could read or write into it. Nothing of the driver's own environment
+// leaks in but PATH.
 func (s *suite) home(name string) ([]string, error) {
 	h := filepath.Join(s.tmp, name)
-	run := filepath.Join(h, "run")
-	if err := os.MkdirAll(run, 0o700); err != nil {
+	hermetic := testenv.Layout(h, filepath.Join(h, "run"))
+	if err := hermetic.MkdirAll(); err != nil {
 		return nil, err
 	}
-	env := []string{
-		"HOME=" + h,
-		"XDG_CONFIG_HOME=" + filepath.Join(h, ".config"),
-		"XDG_CACHE_HOME=" + filepath.Join(h, ".cache"),
-		"XDG_DATA_HOME=" + filepath.Join(h, ".local", "share"),
-		"XDG_STATE_HOME=" + filepath.Join(h, ".local", "state"),
-		"XDG_RUNTIME_DIR=" + run,
-		"PATH=" + os.Getenv("PATH"),
-		"LANG=C",
-		"DBUS_SESSION_BUS_ADDRESS=disabled:",
-	}
+	env := append(hermetic.List(), "PATH="+os.Getenv("PATH"), "LANG=C")
 	if s.caFile != "" {
 		env = append(env, "SSL_CERT_FILE="+s.caFile)
 	}

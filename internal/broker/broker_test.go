@@ -13,6 +13,7 @@ import (
 	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 	"github.com/nxcred/nxcred/internal/redact"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 const (
@@ -28,28 +29,18 @@ func newBroker(t *testing.T, extra map[string]string) (*broker.Broker, *oauthtes
 	t.Helper()
 	srv := oauthtest.NewPlain(clientID, secret)
 	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	vars := map[string]string{
-		"HOME":                     home,
-		"XDG_CONFIG_HOME":          filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME":           filepath.Join(home, ".cache"),
-		"XDG_DATA_HOME":            filepath.Join(home, ".local", "share"),
-		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
-		"NXCRED_CLIENT_ID":         clientID,
-		"NXCRED_CLIENT_SECRET":     secret,
-		"NXCRED_TOKEN_URL":         srv.TokenURL(),
-		"NXCRED_HOSTS":             "api.example.test",
-		"NO_PROXY":                 "127.0.0.1",
-	}
-	for k, v := range extra {
-		vars[k] = v
-	}
+	vars := testenv.New(t).With(map[string]string{
+		"NXCRED_CLIENT_ID":     clientID,
+		"NXCRED_CLIENT_SECRET": secret,
+		"NXCRED_TOKEN_URL":     srv.TokenURL(),
+		"NXCRED_HOSTS":         "api.example.test",
+	}).With(extra)
 	msgs := &messages{}
 	b := &broker.Broker{
-		Getenv:     func(k string) string { return vars[k] },
-		ConfigPath: filepath.Join(home, ".config", "nxcred", "config.toml"),
-		CacheDir:   filepath.Join(home, ".cache", "nxcred"),
-		KeyringDir: filepath.Join(home, ".local", "share", "nxcred", "keyring"),
+		Getenv:     vars.Getenv,
+		ConfigPath: filepath.Join(vars["XDG_CONFIG_HOME"], "nxcred", "config.toml"),
+		CacheDir:   filepath.Join(vars["XDG_CACHE_HOME"], "nxcred"),
+		KeyringDir: filepath.Join(vars["XDG_DATA_HOME"], "nxcred", "keyring"),
 		Now:        time.Now,
 		Log:        slog.New(slog.DiscardHandler),
 		Secrets:    &redact.Set{},

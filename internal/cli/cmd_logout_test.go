@@ -4,28 +4,25 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // TestLogoutUnknownProfile: logout of a profile that is nowhere exits 1 with
 // an error naming it and the profiles there are, with or without --forget,
 // and never says it removed anything.
 func TestLogoutUnknownProfile(t *testing.T) {
-	home := t.TempDir()
-	cfg := filepath.Join(home, "config", "nxcred", "config.toml")
+	env := testenv.New(t).With(map[string]string{
+		"NXCRED_KEYRING_BACKEND":  "file",
+		"NXCRED_KEYRING_PASSWORD": "pw",
+	})
+	cfg := filepath.Join(env["XDG_CONFIG_HOME"], "nxcred", "config.toml")
 	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	config := "default = \"prod\"\n\n[profiles.prod]\ninstance = \"acme\"\nregion = \"eu\"\nclient_id = \"x\"\n\n[profiles.dev]\ninstance = \"acme\"\nregion = \"eu\"\nclient_id = \"y\"\n"
 	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
-	}
-	env := map[string]string{
-		"HOME":                    home,
-		"XDG_CONFIG_HOME":         filepath.Join(home, "config"),
-		"XDG_CACHE_HOME":          filepath.Join(home, "cache"),
-		"XDG_DATA_HOME":           filepath.Join(home, "data"),
-		"NXCRED_KEYRING_BACKEND":  "file",
-		"NXCRED_KEYRING_PASSWORD": "pw",
 	}
 	for _, args := range []string{"logout --profile nosuchprofile", "logout --profile nosuchprofile --forget"} {
 		code, stdout, stderr := runInProcess(t, args, env, "")

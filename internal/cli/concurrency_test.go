@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 	"github.com/nxcred/nxcred/internal/wine"
 )
 
-// procEnv is a hermetic environment for nxcred processes: folders under a
-// temp dir, no bus, the environment profile pointing at srv. NXCRED_TIMEOUT
+// procEnv is a hermetic environment for nxcred processes (testenv.New and
+// PATH), the environment profile pointing at srv (testenv.NewEndpoint). NXCRED_TIMEOUT
 // (the token request's deadline and the lock wait) is two minutes: dozens of
 // processes on a loaded machine must not turn a wait into a failure, and
 // only a real hang reaches it.
@@ -31,30 +32,16 @@ type procEnv struct {
 
 func newProcEnv(t *testing.T) *procEnv {
 	t.Helper()
-	srv := oauthtest.New(scriptClientID, scriptSecret)
-	t.Cleanup(srv.Close)
-	home := t.TempDir()
-	ca := filepath.Join(home, "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ep := testenv.NewEndpoint(t, scriptClientID, scriptSecret)
+	env := testenv.New(t)
 	bin, err := exec.LookPath("nxcred")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &procEnv{t: t, bin: bin, srv: srv, home: home, vars: map[string]string{
-		"PATH":                     os.Getenv("PATH"),
-		"HOME":                     home,
-		"XDG_CONFIG_HOME":          filepath.Join(home, "config"),
-		"XDG_CACHE_HOME":           filepath.Join(home, "cache"),
-		"XDG_DATA_HOME":            filepath.Join(home, "data"),
-		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
-		"NXCRED_CLIENT_ID":         scriptClientID,
-		"NXCRED_CLIENT_SECRET":     scriptSecret,
-		"NXCRED_TOKEN_URL":         srv.TokenURL(),
-		"SSL_CERT_FILE":            ca,
-		"NXCRED_TIMEOUT":           "2m",
-	}}
+	return &procEnv{t: t, bin: bin, srv: ep.Server, home: env["HOME"], vars: env.With(ep.EnvProfile()).With(map[string]string{
+		"PATH":           os.Getenv("PATH"),
+		"NXCRED_TIMEOUT": "2m",
+	})}
 }
 
 func (p *procEnv) command(args ...string) *exec.Cmd {
@@ -213,7 +200,7 @@ func TestKilledWriters(t *testing.T) {
 	for i := range rounds {
 		// Older than the refresh window, so that --refresh writes again.
 		if i > 0 {
-			if err := retimeCachedToken(func(k string) string { return p.vars[k] }, filepath.Join(p.home, "cache", "nxcred"), time.Minute, 14*time.Minute); err != nil {
+			if err := retimeCachedToken(func(k string) string { return p.vars[k] }, filepath.Join(p.vars["XDG_CACHE_HOME"], "nxcred"), time.Minute, 14*time.Minute); err != nil {
 				t.Fatalf("round %d: %v", i, err)
 			}
 		}
@@ -234,7 +221,7 @@ func TestKilledWriters(t *testing.T) {
 			t.Fatalf("round %d: token %q was never issued by the server", i, tok)
 		}
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(p.home, "cache", "nxcred", "*.tmp"))
+	leftovers, _ := filepath.Glob(filepath.Join(p.vars["XDG_CACHE_HOME"], "nxcred", "*.tmp"))
 	t.Logf("%d killed writers, %d token requests, %d temp files left (swept after a minute)", rounds, p.srv.Hits(), len(leftovers))
 }
 

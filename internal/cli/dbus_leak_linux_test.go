@@ -3,11 +3,13 @@ package cli
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
+	"github.com/nxcred/nxcred/internal/testenv/keyringd"
 )
 
 // TestNoDBusDaemonLeak proves that nxcred, run with DBUS_SESSION_BUS_ADDRESS
@@ -26,16 +28,11 @@ func TestNoDBusDaemonLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
-		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
-		// No DBUS_SESSION_BUS_ADDRESS and no XDG_RUNTIME_DIR: the case that
-		// makes godbus run dbus-launch.
-	}
+	// No DBUS_SESSION_BUS_ADDRESS and no XDG_RUNTIME_DIR: the case that
+	// makes godbus run dbus-launch.
+	hermetic := testenv.New(t).Without("DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR")
+	home := hermetic["HOME"]
+	env := append(hermetic.List(), "PATH="+os.Getenv("PATH"))
 	runNxcred := func(extra ...string) {
 		t.Helper()
 		cmd := exec.Command(bin, "version")
@@ -45,63 +42,42 @@ func TestNoDBusDaemonLeak(t *testing.T) {
 		}
 	}
 
-	before := dbusDaemons(t, home)
+	before := dbusDaemons(home)
 	for range 3 {
 		runNxcred()
 	}
-	if leaked := newPIDs(before, dbusDaemons(t, home)); len(leaked) > 0 {
+	if leaked := newProcs(before, dbusDaemons(home)); len(leaked) > 0 {
 		killAll(leaked)
 		t.Fatalf("3 runs of nxcred left %d dbus-daemon processes behind, want 0", len(leaked))
 	}
 
 	runNxcred("NXCRED_TEST_BUSENV_OFF=1")
-	leaked := newPIDs(before, dbusDaemons(t, home))
+	leaked := newProcs(before, dbusDaemons(home))
 	killAll(leaked)
 	if len(leaked) == 0 {
 		t.Fatal("control run without busenv left no dbus-daemon: this test cannot see the leak it guards against")
 	}
 }
 
-// dbusDaemons lists the pids of running dbus-daemon processes started with
+// dbusDaemons lists the running dbus-daemon processes started with
 // HOME=home: the ones nxcred's runs here started, not those of other tests
 // or users on a shared machine.
-func dbusDaemons(t *testing.T, home string) []int {
-	t.Helper()
-	comms, err := filepath.Glob("/proc/[0-9]*/comm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pids []int
-	for _, c := range comms {
-		b, err := os.ReadFile(c)
-		if err != nil || strings.TrimSpace(string(b)) != "dbus-daemon" {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join(filepath.Dir(c), "environ"))
-		if err != nil || !slices.Contains(strings.Split(string(env), "\x00"), "HOME="+home) {
-			continue
-		}
-		var pid int
-		for _, r := range filepath.Base(filepath.Dir(c)) {
-			pid = pid*10 + int(r-'0')
-		}
-		pids = append(pids, pid)
-	}
-	return pids
+func dbusDaemons(home string) []keyringd.Proc {
+	return keyringd.Named(keyringd.Procs("HOME", home), "dbus-daemon")
 }
 
-func newPIDs(before, after []int) []int {
-	var out []int
+// newProcs is the processes of after not in before.
+func newProcs(before, after []keyringd.Proc) []keyringd.Proc {
+	var out []keyringd.Proc
 	for _, p := range after {
-		if !slices.Contains(before, p) {
+		if !slices.ContainsFunc(before, func(b keyringd.Proc) bool { return b.PID == p.PID }) {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func killAll(pids []int) {
-	for _, p := range pids {
-		syscall.Kill(p, syscall.SIGTERM)
-	}
+// killAll stops the leaked daemons.
+func killAll(ps []keyringd.Proc) {
+	keyringd.StopProcs(ps, syscall.SIGTERM, 3*time.Second)
 }

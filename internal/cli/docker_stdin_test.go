@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nxcred/nxcred/internal/protocol"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // lines is an endless stdin of short lines, as `yes` would send: it counts
@@ -37,11 +37,10 @@ func (l *lines) Read(p []byte) (int, error) {
 func TestDockerEndlessStdin(t *testing.T) {
 	for _, verb := range []string{"get", "erase", "store"} {
 		t.Run(verb, func(t *testing.T) {
-			home := t.TempDir()
-			env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "c"), "XDG_CACHE_HOME": filepath.Join(home, "k"), "XDG_DATA_HOME": filepath.Join(home, "d")}
+			env := testenv.New(t)
 			in := &lines{limit: 64 * protocol.MaxDockerInput}
 			var out, errb bytes.Buffer
-			code := run(context.Background(), []string{"docker-credential-nxcred", verb}, in, &out, &errb, func(k string) string { return env[k] })
+			code := run(context.Background(), []string{"docker-credential-nxcred", verb}, in, &out, &errb, env.Getenv)
 			if in.given > protocol.MaxDockerInput+1 {
 				t.Errorf("docker %s read %d bytes of stdin, want at most %d", verb, in.given, protocol.MaxDockerInput+1)
 			}
@@ -62,13 +61,12 @@ func FuzzDockerStdin(f *testing.F) {
 	f.Add(uint8(2), []byte(`{"ServerURL":"x","Username":"u","Secret":"s"}`), uint16(1))
 	f.Add(uint8(0), []byte("a\n"), uint16(40000))
 	f.Add(uint8(3), []byte{}, uint16(0))
-	home := f.TempDir()
-	env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "c"), "XDG_CACHE_HOME": filepath.Join(home, "k"), "XDG_DATA_HOME": filepath.Join(home, "d")}
+	env := testenv.New(f)
 	f.Fuzz(func(t *testing.T, verb uint8, unit []byte, repeat uint16) {
 		stdin := bytes.Repeat(unit, int(repeat))
 		v := []string{"get", "erase", "store", "list"}[verb%4]
 		var out, errb bytes.Buffer
-		code := run(context.Background(), []string{"docker-credential-nxcred", v}, bytes.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+		code := run(context.Background(), []string{"docker-credential-nxcred", v}, bytes.NewReader(stdin), &out, &errb, env.Getenv)
 		if code != 0 && code != 1 {
 			t.Fatalf("docker %s with %d bytes of stdin: exit %d, want 0 or 1 (stderr %q)", v, len(stdin), code, errb.String())
 		}

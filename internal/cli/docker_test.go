@@ -66,7 +66,7 @@ func TestDockerClient(t *testing.T) {
 	// docker logout: erase marks the cached token refused, and the next get
 	// fetches a new one (the token is first made older than the 30 s in
 	// which a refused token is served again rather than asked for anew)
-	if err := retimeCachedToken(func(k string) string { return env[k] }, filepath.Join(p.home, "cache", "nxcred"), time.Minute, 14*time.Minute); err != nil {
+	if err := retimeCachedToken(func(k string) string { return env[k] }, filepath.Join(p.vars["XDG_CACHE_HOME"], "nxcred"), time.Minute, 14*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if err := client.Erase(prog, "acme.api.eu.nexthink.cloud"); err != nil {

@@ -1,29 +1,17 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // TestExitStatus runs nxcred in process: 0 on success, 1 on failure, 2 on a
 // command-line mistake, and stdout empty whenever it fails.
 func TestExitStatus(t *testing.T) {
-	srv := oauthtest.New(scriptClientID, scriptSecret)
-	defer srv.Close()
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, srv.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	envProfile := map[string]string{
-		"NXCRED_CLIENT_ID":     scriptClientID,
-		"NXCRED_CLIENT_SECRET": scriptSecret,
-		"NXCRED_TOKEN_URL":     srv.TokenURL(),
-		"SSL_CERT_FILE":        ca,
-	}
+	ep := testenv.NewEndpoint(t, scriptClientID, scriptSecret)
+	envProfile := ep.EnvProfile()
 	tests := []struct {
 		name    string
 		args    string
@@ -41,10 +29,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "bad region", args: "login --instance acme --region mars --client-id x --client-secret-stdin", want: 2},
 		{name: "missing flags", args: "login --instance acme", want: 2},
 		{name: "no profile", args: "token", want: 1},
-		{name: "wrong secret", args: "token", env: map[string]string{
-			"NXCRED_CLIENT_ID": scriptClientID, "NXCRED_CLIENT_SECRET": "wrong-secret-value",
-			"NXCRED_TOKEN_URL": srv.TokenURL(), "SSL_CERT_FILE": ca,
-		}, want: 1},
+		{name: "wrong secret", args: "token", env: ep.EnvProfile().With(map[string]string{"NXCRED_CLIENT_SECRET": "wrong-secret-value"}), want: 1},
 		{name: "bad environment profile", args: "token", env: map[string]string{"NXCRED_CLIENT_ID": "x"}, want: 1},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // TestFuzzScriptTempFolder: scripts/fuzz.sh keeps the log of each fuzz run
@@ -41,7 +43,7 @@ esac
 	tmp := t.TempDir()
 	cmd := exec.Command(bash, "scripts/fuzz.sh")
 	cmd.Dir = repoRoot
-	cmd.Env = []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "TMPDIR=" + tmp, "HOME=" + t.TempDir()}
+	cmd.Env = append(testenv.New(t).List(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "TMPDIR="+tmp)
 	out, err := cmd.CombinedOutput()
 	if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("fuzz.sh with a failing target: %v, want exit 1\n%s", err, out)

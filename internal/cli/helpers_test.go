@@ -3,29 +3,22 @@ package cli
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // runInProcess runs nxcred's run with args (split on spaces) and stdin, in a
-// fresh HOME and XDG folders, with env layered on top: the environment is
-// exactly that map, nothing of the test process's own.
+// fresh hermetic environment (testenv.New) with env layered on top: the
+// environment is exactly that map, nothing of the test process's own. An env
+// that is itself a whole testenv.Env replaces the fresh one.
 func runInProcess(t *testing.T, args string, env map[string]string, stdin string) (code int, stdout, stderr string) {
 	t.Helper()
-	home := t.TempDir()
-	all := map[string]string{
-		"HOME":            home,
-		"XDG_CONFIG_HOME": filepath.Join(home, "config"),
-		"XDG_CACHE_HOME":  filepath.Join(home, "cache"),
-		"XDG_DATA_HOME":   filepath.Join(home, "data"),
-	}
-	for k, v := range env {
-		all[k] = v
-	}
+	all := testenv.New(t).With(env)
 	var out, errb bytes.Buffer
 	argv := append([]string{"nxcred"}, strings.Fields(args)...)
-	code = run(context.Background(), argv, strings.NewReader(stdin), &out, &errb, func(k string) string { return all[k] })
+	code = run(context.Background(), argv, strings.NewReader(stdin), &out, &errb, all.Getenv)
 	return code, out.String(), errb.String()
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // installGoEnv are the go command's settings the install test carries over
@@ -166,7 +168,8 @@ func TestInstallScript(t *testing.T) {
 func TestInstallScriptUsage(t *testing.T) {
 	sh, _ := installTools(t)
 	tmp := t.TempDir()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(tmp, "home")}
+	hermetic := testenv.New(t)
+	env := append(hermetic.List(), "PATH="+os.Getenv("PATH"))
 
 	if stdout, _ := runInstall(t, sh, tmp, env, 0, "--help"); !strings.HasPrefix(stdout, "usage: ./install.sh") {
 		t.Errorf("install.sh --help = %q, want the usage", stdout)
@@ -191,7 +194,7 @@ func TestInstallScriptUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	env = []string{"PATH=" + noGo, "HOME=" + filepath.Join(tmp, "home")}
+	env = append(hermetic.List(), "PATH="+noGo)
 	_, stderr := runInstall(t, sh, tmp, env, 1, "--prefix", filepath.Join(tmp, "prefix"))
 	if !strings.Contains(stderr, "install.sh: error: go is not on PATH") || !strings.Contains(stderr, "https://go.dev/dl/") {
 		t.Errorf("install.sh without go: stderr = %q, want an error naming https://go.dev/dl/", stderr)
@@ -224,7 +227,7 @@ if ($errs) { exit 1 }`
 }
 
 // installEnv is the pinned environment install.sh and release.sh run with:
-// PATH, a fresh HOME and XDG folders, TMPDIR, the go command's settings read
+// PATH, the hermetic home of testenv.Layout at home, TMPDIR, the go command's settings read
 // from the real environment, proxies, and the C toolchain the macOS (cgo)
 // build may need.
 func installEnv(t *testing.T, goCmd, home, tmpDir string) []string {
@@ -237,16 +240,15 @@ func installEnv(t *testing.T, goCmd, home, tmpDir string) []string {
 	if err := json.Unmarshal(out, &goEnv); err != nil {
 		t.Fatalf("go env -json: %v", err)
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
-		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
-		"DBUS_SESSION_BUS_ADDRESS=disabled:",
-		"TMPDIR=" + tmpDir,
-		"SHELL=/bin/sh",
+	hermetic := testenv.Layout(home, t.TempDir())
+	if err := hermetic.MkdirAll(); err != nil {
+		t.Fatal(err)
 	}
+	env := append(hermetic.List(),
+		"PATH="+os.Getenv("PATH"),
+		"TMPDIR="+tmpDir,
+		"SHELL=/bin/sh",
+	)
 	for _, k := range installGoEnv {
 		env = append(env, k+"="+goEnv[k])
 	}

@@ -40,7 +40,7 @@ func TestKilledLoginFileKeyring(t *testing.T) {
 	p := newProcEnv(t)
 	p.vars["NXCRED_KEYRING_BACKEND"] = "file"
 	p.vars["NXCRED_KEYRING_PASSWORD"] = pw
-	dir := filepath.Join(p.home, "data", "nxcred", "keyring")
+	dir := filepath.Join(p.vars["XDG_DATA_HOME"], "nxcred", "keyring")
 	item := filepath.Join(dir, "nxcred%2Fprod")
 	open := func() *keyring.Keyring {
 		k, err := keyring.New(keyring.Options{Backend: "file", FileDir: dir, Password: pw})

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // shellWords splits cmd as the user's shell does, by running it through sh.
@@ -39,24 +40,19 @@ func TestLoginCommandRoundTrip(t *testing.T) {
 	}
 	for _, want := range profiles {
 		t.Run(want.Name, func(t *testing.T) {
-			home := t.TempDir()
-			env := map[string]string{
-				"HOME":                    home,
-				"XDG_CONFIG_HOME":         filepath.Join(home, "config"),
-				"XDG_CACHE_HOME":          filepath.Join(home, "cache"),
-				"XDG_DATA_HOME":           filepath.Join(home, "data"),
+			env := testenv.New(t).With(map[string]string{
 				"NXCRED_KEYRING_BACKEND":  "file",
 				"NXCRED_KEYRING_PASSWORD": "pw",
-			}
+			})
 			cmd := want.LoginCommand()
 			argv := append(shellWords(t, cmd), "--client-secret-stdin", "--no-verify")
 			for round := range 2 {
 				var out, errb bytes.Buffer
-				code := run(context.Background(), argv, strings.NewReader("the-secret"), &out, &errb, func(k string) string { return env[k] })
+				code := run(context.Background(), argv, strings.NewReader("the-secret"), &out, &errb, env.Getenv)
 				if code != 0 {
 					t.Fatalf("round %d: %s = %d: %s", round, cmd, code, errb.String())
 				}
-				cfg, err := config.Load(filepath.Join(home, "config", "nxcred", "config.toml"))
+				cfg, err := config.Load(filepath.Join(env["XDG_CONFIG_HOME"], "nxcred", "config.toml"))
 				if err != nil {
 					t.Fatal(err)
 				}

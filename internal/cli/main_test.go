@@ -13,6 +13,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/nxcred/nxcred/internal/testenv"
 	"github.com/nxcred/nxcred/internal/wine"
 )
 
@@ -104,24 +105,10 @@ func scriptCondition(cond string) (bool, error) {
 // through dbus-launch that would outlive it.
 func setupScript(e *testscript.Env) error {
 	skipUnderWine(e)
-	home := filepath.Join(e.WorkDir, "home")
-	for k, v := range map[string]string{
-		"HOME":                     home,
-		"USERPROFILE":              home,
-		"XDG_CONFIG_HOME":          filepath.Join(home, ".config"),
-		"XDG_CACHE_HOME":           filepath.Join(home, ".cache"),
-		"XDG_DATA_HOME":            filepath.Join(home, ".local", "share"),
-		"XDG_STATE_HOME":           filepath.Join(home, ".local", "state"),
-		"XDG_RUNTIME_DIR":          filepath.Join(e.WorkDir, "run"),
-		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
-		"NO_PROXY":                 "127.0.0.1,::1,localhost",
-	} {
-		e.Setenv(k, v)
-	}
-	for _, dir := range []string{home, filepath.Join(e.WorkDir, "run")} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
+	env := testenv.Layout(filepath.Join(e.WorkDir, "home"), filepath.Join(e.WorkDir, "run"))
+	env.Apply(e.Setenv)
+	if err := env.MkdirAll(); err != nil {
+		return err
 	}
 	e.Values[serverKey{}] = &scriptServer{}
 	e.Values[apiServerKey{}] = &scriptAPIServer{}

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // A whole cache hit in process: run() with an environment-profile getenv
@@ -28,21 +28,15 @@ const (
 func benchRunEnv(b *testing.B) (*oauthtest.Server, func(string) string) {
 	srv := oauthtest.NewPlain(benchRunClientID, benchRunSecret)
 	b.Cleanup(srv.Close)
-	home := b.TempDir()
-	vars := map[string]string{
-		"HOME":                     home,
-		"XDG_CONFIG_HOME":          filepath.Join(home, "config"),
-		"XDG_CACHE_HOME":           filepath.Join(home, "cache"),
-		"XDG_DATA_HOME":            filepath.Join(home, "data"),
-		"DBUS_SESSION_BUS_ADDRESS": "disabled:",
-		"NXCRED_CLIENT_ID":         benchRunClientID,
-		"NXCRED_CLIENT_SECRET":     benchRunSecret,
-		"NXCRED_TOKEN_URL":         srv.TokenURL(),
-		"NXCRED_INSTANCE":          "acme",
-		"NXCRED_REGION":            "eu",
-		"KUBERNETES_EXEC_INFO":     `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`,
-	}
-	return srv, func(k string) string { return vars[k] }
+	vars := testenv.New(b).With(map[string]string{
+		"NXCRED_CLIENT_ID":     benchRunClientID,
+		"NXCRED_CLIENT_SECRET": benchRunSecret,
+		"NXCRED_TOKEN_URL":     srv.TokenURL(),
+		"NXCRED_INSTANCE":      "acme",
+		"NXCRED_REGION":        "eu",
+		"KUBERNETES_EXEC_INFO": `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`,
+	})
+	return srv, vars.Getenv
 }
 
 func BenchmarkRunTokenHit(b *testing.B) {

@@ -13,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // The credential the fake endpoint accepts in scripts. The secret is long
@@ -68,10 +69,10 @@ func cmdTokenServer(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) > 1 && args[1] == "plain" {
 			ss.s = oauthtest.NewPlain(scriptClientID, scriptSecret)
 		} else {
-			ss.s = oauthtest.New(scriptClientID, scriptSecret)
-			ca := ts.MkAbs("ca.pem")
-			ts.Check(os.WriteFile(ca, ss.s.CertPEM(), 0o644))
-			ts.Setenv("SSL_CERT_FILE", ca)
+			ep, err := testenv.StartEndpoint(scriptClientID, scriptSecret, ts.MkAbs("ca.pem"))
+			ts.Check(err)
+			ss.s = ep.Server
+			ep.Trust().Apply(ts.Setenv)
 		}
 		ts.Defer(ss.s.Close)
 		ts.Setenv("TOKEN_URL", ss.s.TokenURL())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // TestLockWaitNamesWhatTimedOut: a call that waits for another process's
@@ -18,19 +19,17 @@ import (
 // The lock is held by the test and never released: the deadline is the only
 // way out.
 func TestLockWaitNamesWhatTimedOut(t *testing.T) {
-	home := t.TempDir()
-	env := map[string]string{
-		"XDG_CACHE_HOME":       filepath.Join(home, "cache"),
+	env := testenv.New(t).With(map[string]string{
 		"NXCRED_CLIENT_ID":     scriptClientID,
 		"NXCRED_CLIENT_SECRET": scriptSecret,
 		"NXCRED_TOKEN_URL":     "https://127.0.0.1:1/oauth2/default/v1/token",
 		"NXCRED_TIMEOUT":       "300ms",
-	}
-	p, _, err := config.EnvProfile(func(k string) string { return env[k] })
+	})
+	p, _, err := config.EnvProfile(env.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(home, "cache", "nxcred")
+	dir := filepath.Join(env["XDG_CACHE_HOME"], "nxcred")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func TestWindowsWincred(t *testing.T) {
 	if n := p.srv.Hits(); n != 2 {
 		t.Errorf("token requests = %d, want 2 (login's and the refresh)", n)
 	}
-	if files, _ := filepath.Glob(filepath.Join(p.home, "cache", "nxcred", profile+".*")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(p.vars["XDG_CACHE_HOME"], "nxcred", profile+".*")); len(files) != 0 {
 		t.Errorf("after logout the cache still holds %q", files)
 	}
 }
@@ -224,7 +224,7 @@ func holdOpen(t *testing.T, path string, d time.Duration) (released <-chan struc
 func TestWindowsCacheReplacedWhileRead(t *testing.T) {
 	const hold = time.Second // under the writer's 2 s of retries
 	p := newProcEnv(t)
-	dir := filepath.Join(p.home, "cache", "nxcred")
+	dir := filepath.Join(p.vars["XDG_CACHE_HOME"], "nxcred")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestWindowsLocalAppData(t *testing.T) {
 		t.Fatal("LOCALAPPDATA is not set")
 	}
 	p := newProcEnv(t).withoutEnvProfile()
-	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"} {
+	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
 		delete(p.vars, k)
 	}
 	for _, k := range []string{"LOCALAPPDATA", "APPDATA", "USERPROFILE", "USERNAME"} {

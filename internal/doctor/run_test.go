@@ -18,6 +18,7 @@ import (
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 	"github.com/nxcred/nxcred/internal/redact"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 const (
@@ -51,12 +52,8 @@ type setup struct {
 func newSetup(t *testing.T) *setup {
 	t.Helper()
 	dir := t.TempDir()
-	srv := oauthtest.New(testClientID, testSecret)
-	t.Cleanup(srv.Close)
-	certFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(certFile, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ep := testenv.NewEndpoint(t, testClientID, testSecret)
+	srv, certFile := ep.Server, ep.CAFile
 	u := &setup{srv: srv, out: &bytes.Buffer{}, dir: dir, password: keyringPw}
 	conf := "default = \"prod\"\n\n[profiles.prod]\ninstance = \"acme\"\nregion = \"eu\"\nclient_id = \"" + testClientID + "\"\ntoken_url = \"" + srv.TokenURL() + "\"\n"
 	u.s.ConfigPath = filepath.Join(dir, "config.toml")

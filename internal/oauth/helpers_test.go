@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 const (
@@ -32,18 +32,13 @@ func fixedNow(t time.Time) func() time.Time { return func() time.Time { return t
 // certificate in a temporary SSL_CERT_FILE.
 func trustedServer(t *testing.T, secret string) (*oauthtest.Server, *http.Client) {
 	t.Helper()
-	srv := oauthtest.New(testClientID, secret)
-	t.Cleanup(srv.Close)
-	certFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(certFile, srv.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	client, err := NewHTTPClient(certFile)
+	ep := testenv.NewEndpoint(t, testClientID, secret)
+	client, err := NewHTTPClient(ep.CAFile)
 	if err != nil {
-		t.Fatalf("NewHTTPClient(%s) = %v, want a client", certFile, err)
+		t.Fatalf("NewHTTPClient(%s) = %v, want a client", ep.CAFile, err)
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	return srv, client
+	return ep.Server, client
 }
 
 // serverProfile is a config profile whose token URL points at srv.

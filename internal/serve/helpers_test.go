@@ -8,23 +8,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // hermetic points every folder a test could touch at its own temp folder
-// and keeps it off the user's session bus.
+// and keeps it off the user's session bus: testenv.New, set in the process.
 func hermetic(t testing.TB) {
 	t.Helper()
-	d := t.TempDir()
-	t.Setenv("HOME", d)
-	for _, v := range []string{"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"} {
-		t.Setenv(v, filepath.Join(d, strings.ToLower(v)))
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+	testenv.New(t).Apply(t.Setenv)
 }
 
 // testNow is the fixed clock of every test server.

@@ -1,6 +1,4 @@
-//go:build linux
-
-package cli
+package keyringd
 
 import (
 	"bufio"
@@ -19,11 +17,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// daemonEnv is the environment for the programs a command starts itself:
+// Password unlocks the scripts' login keyrings.
+const Password = "keyring-test-pw"
+
+// DaemonEnv is the environment for the programs a command starts itself:
 // the script's folders and WORK, which marks every process the script
-// starts, directly or not (reap finds them by it). No DISPLAY: an unlock
-// prompt finds no screen and is dismissed, as on a headless server.
-func daemonEnv(ts *testscript.TestScript) []string {
+// starts, directly or not (the Reaper finds them by it). No DISPLAY: an
+// unlock prompt finds no screen and is dismissed, as on a headless server.
+func DaemonEnv(ts *testscript.TestScript) []string {
 	env := []string{"LC_ALL=C"}
 	for _, k := range []string{"PATH", "WORK", "HOME", "TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "GNUPGHOME", "DBUS_SESSION_BUS_ADDRESS"} {
 		if v := ts.Getenv(k); v != "" {
@@ -33,59 +34,14 @@ func daemonEnv(ts *testscript.TestScript) []string {
 	return env
 }
 
-type keyringdKey struct{}
-
-// keyringd is one script's Secret Service: a private session bus and the
+// Daemon is one script's Secret Service: a private session bus and the
 // gnome-keyring-daemon on it, with a login keyring under the script's HOME.
-type keyringd struct {
+// The zero Daemon is ready to Start.
+type Daemon struct {
 	bus     *exec.Cmd
 	busExit chan error
 	env     []string
 	log     string
-}
-
-// keyringPassword unlocks the scripts' login keyrings.
-const keyringPassword = "keyring-test-pw"
-
-// cmdKeyringd drives the script's Secret Service:
-//
-//	keyringd start           session bus at $XDG_RUNTIME_DIR/bus (where a systemd user session has it), DBUS_SESSION_BUS_ADDRESS set, login keyring unlocked
-//	keyringd start locked    the same with the login keyring locked (created, then the daemon restarted without --unlock)
-//	keyringd lock            restart gnome-keyring-daemon without --unlock: the login keyring is locked
-//	keyringd unlock          restart it with --unlock and the password
-//	keyringd bus             the session bus alone: the first client D-Bus-activates gnome-keyring, which has no login keyring
-//	keyringd bus noservices  a session bus that activates nothing: no Secret Service at all
-//
-// Those that start gnome-keyring wait (at most 30 s, a bound against a
-// hang only) until the login collection reports the state asked for, so a
-// script never tests the wrong state. Everything is stopped at the end of the script.
-func cmdKeyringd(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("unsupported: ! keyringd")
-	}
-	kd := ts.Value(keyringdKey{}).(*keyringd)
-	switch strings.Join(args, " ") {
-	case "start":
-		kd.start(ts, false)
-		kd.gnomeKeyring(ts, "--unlock")
-	case "start locked":
-		kd.start(ts, false)
-		// --unlock creates login.keyring; a daemon started without it
-		// finds that keyring locked, as after a reboot with no desktop
-		// login.
-		kd.gnomeKeyring(ts, "--unlock")
-		kd.gnomeKeyring(ts, "--replace")
-	case "lock":
-		kd.gnomeKeyring(ts, "--replace")
-	case "unlock":
-		kd.gnomeKeyring(ts, "--replace", "--unlock")
-	case "bus":
-		kd.start(ts, false)
-	case "bus noservices":
-		kd.start(ts, true)
-	default:
-		ts.Fatalf("usage: keyringd start [locked] | lock | unlock | bus [noservices]")
-	}
 }
 
 // noServicesConfig is a session bus configuration without service
@@ -105,7 +61,11 @@ const noServicesConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus 
 </busconfig>
 `
 
-func (kd *keyringd) start(ts *testscript.TestScript, noServices bool) {
+// Start starts the session bus at $XDG_RUNTIME_DIR/bus (where a systemd
+// user session has it) and sets DBUS_SESSION_BUS_ADDRESS in the script;
+// noServices gives a bus that D-Bus-activates nothing. The script's end
+// stops the bus and every gnome-keyring-daemon of the script.
+func (kd *Daemon) Start(ts *testscript.TestScript, noServices bool) {
 	if kd.bus != nil {
 		ts.Fatalf("keyringd: already started")
 	}
@@ -113,7 +73,7 @@ func (kd *keyringd) start(ts *testscript.TestScript, noServices bool) {
 	logf, err := os.OpenFile(kd.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	ts.Check(err)
 	defer logf.Close()
-	kd.env = daemonEnv(ts)
+	kd.env = DaemonEnv(ts)
 	sock := filepath.Join(ts.Getenv("XDG_RUNTIME_DIR"), "bus")
 	// gnome-keyring's control socket is the longest path; a unix socket
 	// path has at most 107 bytes on Linux.
@@ -136,7 +96,7 @@ func (kd *keyringd) start(ts *testscript.TestScript, noServices bool) {
 	ts.Check(err)
 	ts.Check(cmd.Start())
 	kd.bus, kd.busExit = cmd, make(chan error, 1)
-	ts.Defer(kd.stop)
+	ts.Defer(kd.Stop)
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(out).ReadString('\n')
@@ -157,11 +117,13 @@ func (kd *keyringd) start(ts *testscript.TestScript, noServices bool) {
 	}
 }
 
-// gnomeKeyring runs gnome-keyring-daemon with args. It forks the daemon and
-// exits once the daemon is up, so its exit status is the start's; its
-// output goes to a file, since the daemon inherits it and a pipe would stay
-// open.
-func (kd *keyringd) gnomeKeyring(ts *testscript.TestScript, args ...string) {
+// GnomeKeyring runs gnome-keyring-daemon with args on the bus Start
+// started, then waits (at most 30 s, a bound against a hang only) until the
+// login collection is unlocked (args hold --unlock, with Password) or
+// locked. gnome-keyring-daemon forks the daemon and exits once the daemon
+// is up, so its exit status is the start's; its output goes to a file,
+// since the daemon inherits it and a pipe would stay open.
+func (kd *Daemon) GnomeKeyring(ts *testscript.TestScript, args ...string) {
 	if kd.bus == nil {
 		ts.Fatalf("keyringd start first")
 	}
@@ -178,7 +140,7 @@ func (kd *keyringd) gnomeKeyring(ts *testscript.TestScript, args ...string) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if unlock {
 		// --unlock reads the password from stdin, without a newline.
-		cmd.Stdin = strings.NewReader(keyringPassword)
+		cmd.Stdin = strings.NewReader(Password)
 	}
 	if err := cmd.Run(); err != nil {
 		ts.Fatalf("gnome-keyring-daemon %s: %v\n%s", strings.Join(args, " "), err, kd.readLog())
@@ -193,7 +155,7 @@ func (kd *keyringd) gnomeKeyring(ts *testscript.TestScript, args ...string) {
 
 // waitLocked polls the login collection's Locked property until it is want,
 // for at most 30 s.
-func (kd *keyringd) waitLocked(ts *testscript.TestScript, want bool) {
+func (kd *Daemon) waitLocked(ts *testscript.TestScript, want bool) {
 	wantText := "boolean " + strconv.FormatBool(want)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -212,9 +174,10 @@ func (kd *keyringd) waitLocked(ts *testscript.TestScript, want bool) {
 	}
 }
 
-// stop ends the bus, then every gnome-keyring-daemon of the script: the one
-// started here, one it replaced, one D-Bus activated.
-func (kd *keyringd) stop() {
+// Stop ends the bus, then every gnome-keyring-daemon of the script: the one
+// started here, one it replaced, one D-Bus activated. Start has the
+// script's end call it.
+func (kd *Daemon) Stop() {
 	kd.bus.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-kd.busExit:
@@ -225,16 +188,16 @@ func (kd *keyringd) stop() {
 		case <-time.After(2 * time.Second):
 		}
 	}
-	var daemons []proc
-	for _, p := range procsWithWork(envValue(kd.env, "WORK")) {
-		if p.comm == "gnome-keyring-d" || p.comm == "gcr-prompter" {
+	var daemons []Proc
+	for _, p := range ProcsWithWork(envValue(kd.env, "WORK")) {
+		if p.Comm == "gnome-keyring-d" || p.Comm == "gcr-prompter" {
 			daemons = append(daemons, p)
 		}
 	}
-	stopProcs(daemons, syscall.SIGTERM, 3*time.Second)
+	StopProcs(daemons, syscall.SIGTERM, 3*time.Second)
 }
 
-func (kd *keyringd) readLog() string {
+func (kd *Daemon) readLog() string {
 	b, _ := os.ReadFile(kd.log)
 	return string(b)
 }
