@@ -9,7 +9,7 @@
 //	bash bench/run.sh [flags]   # the same, installing curl, time and strace if it can
 //
 // It builds nxcred and bench/hello (stripped, CGO_ENABLED=0) into a temp
-// folder, serves auth/authtest in process, gives every child a hermetic
+// folder, serves internal/oauth/oauthtest in process, gives every child a hermetic
 // HOME and XDG_* folders with DBUS_SESSION_BUS_ADDRESS=disabled: (except the
 // Secret Service case, which gets a private bus and an unlocked gnome-keyring
 // of its own), and then:

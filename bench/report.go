@@ -49,7 +49,7 @@ func (s *suite) report(m machine) (string, []target) {
 	p("## Results\n\n")
 	p("`go run ./bench -n %d` on %s; nxcred at %s.  \n", s.o.n, m.date, m.revision)
 	p("Machine: %s; load average at start %s.  \n", m, m.load)
-	p("Fake token endpoint: auth/authtest in the driver, loopback, %s. Every case runs %d times after %d warm-up runs, "+
+	p("Fake token endpoint: internal/oauth/oauthtest in the driver, loopback, %s. Every case runs %d times after %d warm-up runs, "+
 		"interleaved round by round in shuffled order; wall time is exec.Cmd Start → Wait. "+
 		"Ratios are to the hello-world floor in the same column.\n\n", transport, s.o.n, s.o.warm)
 	p("| case | runs | median | p95 | peak RSS | CPU user+sys (median) | token requests |\n")
