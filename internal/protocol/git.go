@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 // Limits on a git helper request. git-credential(1): "lines ... must be
@@ -256,7 +258,7 @@ func (r GitRequest) HasCapability(name string) bool {
 	return false
 }
 
-// GitHost returns the request's normalized host (NormalizeHost with the
+// GitHost returns the request's normalized host (host.Normalize with the
 // request's protocol deciding the default port), or "" if it has none or it
 // is not a valid host. It says nothing about the protocol: a caller that
 // must not answer plain-HTTP requests checks Protocol itself.
@@ -264,7 +266,7 @@ func (r GitRequest) GitHost() string {
 	if r.Host == "" {
 		return ""
 	}
-	return NormalizeHost(r.Protocol, r.Host)
+	return host.Normalize(r.Protocol, r.Host)
 }
 
 // WriteGitCredential answers `get` (docs/protocols.md §2.4).

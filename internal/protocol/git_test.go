@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 var parseGitRequestTests = []struct {
@@ -272,7 +274,7 @@ func FuzzParseGitRequest(f *testing.F) {
 		if slices.Contains(got.Capabilities, "") || !slices.Equal(got.Capabilities, got.Attrs["capability[]"]) {
 			t.Fatalf("ParseGitRequest(%q).Capabilities = %q, Attrs = %q, want equal lists without \"\"", in, got.Capabilities, got.Attrs["capability[]"])
 		}
-		if h := got.GitHost(); h != "" && NormalizeHost(got.Protocol, h) != h {
+		if h := got.GitHost(); h != "" && host.Normalize(got.Protocol, h) != h {
 			t.Fatalf("ParseGitRequest(%q).GitHost() = %q, not a normalized host", in, h)
 		}
 		again, err := ParseGitRequest(strings.NewReader(formatGitRequest(got)))

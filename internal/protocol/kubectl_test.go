@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 var parseExecInfoTests = []struct {
@@ -73,7 +75,7 @@ func FuzzParseExecInfo(f *testing.F) {
 		if got.APIVersion != KubeAPIV1 && got.APIVersion != KubeAPIV1beta1 {
 			t.Fatalf("ParseExecInfo(%q).APIVersion = %q, want v1 or v1beta1", env, got.APIVersion)
 		}
-		if got.ServerHost != "" && NormalizeHost("https", got.ServerHost) != got.ServerHost {
+		if got.ServerHost != "" && host.Normalize("https", got.ServerHost) != got.ServerHost {
 			t.Fatalf("ParseExecInfo(%q).ServerHost = %q, not a normalized host", env, got.ServerHost)
 		}
 		// What was read survives a trip through the same JSON shape.
