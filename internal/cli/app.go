@@ -18,6 +18,7 @@ import (
 	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/clilog"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/redact"
 )
@@ -159,9 +160,8 @@ func (a *app) fail(err error) int {
 		return ee.code
 	}
 	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", a.scrub(oneLine(err.Error())))
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(h.Hint())))
+	if text := hint.Of(err); text != "" {
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(text)))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

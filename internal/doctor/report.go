@@ -1,11 +1,12 @@
 package doctor
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/hint"
 )
 
 // status is the verdict of one check.
@@ -69,13 +70,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // hintOf is the hint an error carries, as a fix line: without the "run: "
 // some hints start with, since the fix line already says what to do.
-func hintOf(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return strings.TrimPrefix(h.Hint(), "run: ")
-	}
-	return ""
-}
+func hintOf(err error) string { return strings.TrimPrefix(hint.Of(err), "run: ") }
 
 // since is the time since t for a report line: milliseconds, or "<1ms".
 func since(t time.Time) string {
