@@ -256,11 +256,6 @@ func nxcredPathFrom(exe string) (string, error) {
 	return exe, nil
 }
 
-// commandName is a file's name as dispatch sees it: lower case, no .exe.
-func commandName(path string) string {
-	return strings.TrimSuffix(strings.ToLower(filepath.Base(path)), ".exe")
-}
-
 func exeSuffix(path string) string {
 	if strings.EqualFold(filepath.Ext(path), ".exe") {
 		return filepath.Ext(path)

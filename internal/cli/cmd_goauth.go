@@ -128,6 +128,6 @@ func (a *app) goOnWithout(p *config.Profile, err error, budget time.Duration) {
 		text = hint.Of(err)
 	}
 	if text != "" {
-		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(text)))
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(hint.OneLine(text)))
 	}
 }
