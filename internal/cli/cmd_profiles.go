@@ -22,6 +22,8 @@ func (a *app) profilesCommand() *cobra.Command {
 	return cmd
 }
 
+// profileJSON is one profile as profiles --json prints it, and the row
+// profiles and status print.
 type profileJSON struct {
 	Name     string   `json:"name"`
 	Default  bool     `json:"default"`
@@ -35,6 +37,8 @@ type profileJSON struct {
 	Hosts    []string `json:"hosts"`
 }
 
+// describe is p as profiles and status show it: the settings in effect
+// (scope, token URL, hosts with the API host) and where p comes from.
 func describe(p *config.Profile, isDefault bool) profileJSON {
 	src := "config"
 	if p.FromEnv {
@@ -90,6 +94,7 @@ func (a *app) profiles(asJSON bool) error {
 	return tw.Flush()
 }
 
+// dash is s, or "-" for an empty table cell.
 func dash(s string) string {
 	if s == "" {
 		return "-"

@@ -25,16 +25,22 @@ type Kind int
 
 // The kinds of FetchError.
 const (
-	KindRejected    Kind = iota + 1 // the endpoint refused the client id or secret
-	KindRefused                     // another OAuth error (scope, grant)
-	KindHTTP                        // a status without an OAuth error
-	KindBadResponse                 // a 2xx that is not a usable token
-	KindDNS                         // the endpoint's host does not resolve
-	KindTLS                         // certificate or handshake failure
-	KindTimeout                     // the deadline passed
-	KindNetwork                     // connection refused, reset, proxy failure
-	KindCanceled                    // the caller stopped (Ctrl-C, SIGTERM)
+	KindSecretRejected Kind = iota + 1 // the endpoint rejected the client id or secret (invalid_client, or a bare 401)
+	KindOAuthError                     // the endpoint answered another OAuth error (invalid_scope, unauthorized_client): the secret was not the problem
+	KindHTTP                           // a status without an OAuth error
+	KindBadResponse                    // a 2xx that is not a usable token
+	KindDNS                            // the endpoint's host does not resolve
+	KindTLS                            // certificate or handshake failure
+	KindTimeout                        // the deadline passed
+	KindNetwork                        // connection refused, reset, proxy failure
+	KindCanceled                       // the caller stopped (Ctrl-C, SIGTERM)
 )
+
+// KindRejected is the old name of KindSecretRejected.
+//
+// Deprecated: use KindSecretRejected; kept only until internal/broker
+// follows the rename.
+const KindRejected = KindSecretRejected
 
 // FetchError is a failed token request, said in terms of what the user
 // controls, with a hint. Its text never contains the secret or a token.
@@ -194,7 +200,7 @@ func classifyHTTP(fe *FetchError, p *config.Profile, host string, re *oauth2.Ret
 	}
 	switch {
 	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
-		fe.Kind = KindRejected
+		fe.Kind = KindSecretRejected
 		if desc == "" {
 			desc = "401 Unauthorized"
 		}
@@ -212,11 +218,11 @@ func classifyHTTP(fe *FetchError, p *config.Profile, host string, re *oauth2.Ret
 		fe.Msg = fmt.Sprintf("token endpoint %s answered %s: %s", host, statusText(fe.Status), body)
 		fe.HintText = "Nexthink's login service is failing; retry later"
 	case re.ErrorCode == "invalid_scope":
-		fe.Kind = KindRefused
+		fe.Kind = KindOAuthError
 		fe.Msg = fmt.Sprintf("nexthink refused scope %q for %s (%s)", p.EffectiveScope(), p.Label(), desc)
 		fe.HintText = "Nexthink API credentials use the scope " + config.DefaultScope + "; check --scope"
 	case re.ErrorCode != "":
-		fe.Kind = KindRefused
+		fe.Kind = KindOAuthError
 		fe.Msg = fmt.Sprintf("token endpoint %s refused the request for %s (%s)", host, p.Label(), desc)
 		fe.HintText = "check the credential in Nexthink (Administration > API credentials) and the profile (nxcred status)"
 	default:

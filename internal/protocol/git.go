@@ -252,6 +252,11 @@ func (r GitRequest) GitHost() string {
 	return host.Normalize(r.Protocol, r.Host)
 }
 
+// GitUsername is the fixed, non-secret username of the username/password
+// answer (git < 2.46, or callers that did not announce capability authtype):
+// git needs one to call the answer complete.
+const GitUsername = "nxcred"
+
 // WriteGitCredential answers `get` (docs/protocols.md §2.4).
 //
 // When the request announced capability[]=authtype (git >= 2.46) it writes
