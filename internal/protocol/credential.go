@@ -1,7 +1,7 @@
 // Package protocol knows the wire formats nxcred speaks to its clients:
 // client-go exec plugins, git and docker credential helpers, the EngFlow
-// credential-helper spec used by Bazel, GOAUTH commands and plain shell output,
-// and the set-up snippets that point each client at nxcred (setup.go).
+// credential-helper spec used by Bazel, GOAUTH commands and plain shell output.
+// The snippets that point each client at nxcred are package setup's.
 //
 // Everything here is a pure function over strings, io.Reader and io.Writer:
 // no network, no keyring, no files, no environment, no clock. Writers build
