@@ -97,70 +97,90 @@ func (a *app) configure(client, profile string, apply bool) error {
 	}
 	switch client {
 	case "kubectl":
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		return setup.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
+		return a.configureKubectl(p)
 	case "git":
-		hosts, err := routedHosts(p, "git")
-		if err != nil {
-			return err
-		}
-		a.checkOnPath("git-credential-nxcred", "git")
-		if apply {
-			return a.applyGit(p.Name, hosts)
-		}
-		return setup.WriteGitSetup(a.stdout, p.Name, hosts)
+		return a.configureGit(p, apply)
 	case "docker":
-		hosts, err := routedHosts(p, "docker")
-		if err != nil {
-			return err
-		}
-		a.checkOnPath("docker-credential-nxcred", "docker")
-		a.warnOtherOwners(p, hosts, "docker")
-		if apply {
-			return a.applyDocker(hosts)
-		}
-		return setup.WriteDockerSetup(a.stdout, hosts)
+		return a.configureDocker(p, apply)
 	case "bazel":
-		hosts, err := routedHosts(p, "Bazel")
-		if err != nil {
-			return err
-		}
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		scopes, skipped := setup.BazelScopes(hosts)
-		if len(scopes) == 0 {
-			add := "add one: " + p.LoginCommandWithHost("HOST")
-			if p.FromEnv {
-				add = "add one to " + config.EnvHosts
-			}
-			return hint.Wrap(
-				fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
-				add,
-			)
-		}
-		a.warnOtherOwners(p, hosts, "Bazel")
-		// Bazel takes forward slashes on Windows; backslashes would need
-		// escaping in a .bazelrc.
-		return setup.WriteBazelSetup(a.stdout, filepath.ToSlash(exe), p.Name, scopes, skipped)
+		return a.configureBazel(p)
 	case "goauth":
-		// The go command asks GOAUTH for every https fetch, but nxcred
-		// answers only for the profile's hosts: with none, it would never
-		// answer at all.
-		if _, err := routedHosts(p, "the go command"); err != nil {
-			return err
-		}
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		return setup.WriteGoAuthSetup(a.stdout, exe, p.Name)
+		return a.configureGoAuth(p)
 	}
 	return fmt.Errorf("unknown client %q", client)
+}
+
+func (a *app) configureKubectl(p *config.Profile) error {
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	return setup.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
+}
+
+func (a *app) configureGit(p *config.Profile, apply bool) error {
+	hosts, err := routedHosts(p, "git")
+	if err != nil {
+		return err
+	}
+	a.checkOnPath("git-credential-nxcred", "git")
+	if apply {
+		return a.applyGit(p.Name, hosts)
+	}
+	return setup.WriteGitSetup(a.stdout, p.Name, hosts)
+}
+
+func (a *app) configureDocker(p *config.Profile, apply bool) error {
+	hosts, err := routedHosts(p, "docker")
+	if err != nil {
+		return err
+	}
+	a.checkOnPath("docker-credential-nxcred", "docker")
+	a.warnOtherOwners(p, hosts, "docker")
+	if apply {
+		return a.applyDocker(hosts)
+	}
+	return setup.WriteDockerSetup(a.stdout, hosts)
+}
+
+func (a *app) configureBazel(p *config.Profile) error {
+	hosts, err := routedHosts(p, "Bazel")
+	if err != nil {
+		return err
+	}
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	scopes, skipped := setup.BazelScopes(hosts)
+	if len(scopes) == 0 {
+		add := "add one: " + p.LoginCommandWithHost("HOST")
+		if p.FromEnv {
+			add = "add one to " + config.EnvHosts
+		}
+		return hint.Wrap(
+			fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
+			add,
+		)
+	}
+	a.warnOtherOwners(p, hosts, "Bazel")
+	// Bazel takes forward slashes on Windows; backslashes would need
+	// escaping in a .bazelrc.
+	return setup.WriteBazelSetup(a.stdout, filepath.ToSlash(exe), p.Name, scopes, skipped)
+}
+
+func (a *app) configureGoAuth(p *config.Profile) error {
+	// The go command asks GOAUTH for every https fetch, but nxcred
+	// answers only for the profile's hosts: with none, it would never
+	// answer at all.
+	if _, err := routedHosts(p, "the go command"); err != nil {
+		return err
+	}
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	return setup.WriteGoAuthSetup(a.stdout, exe, p.Name)
 }
 
 // routedHosts are the hosts a host-routed client sends to nxcred: the
