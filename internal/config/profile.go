@@ -1,6 +1,8 @@
-// Package auth knows Nexthink: profiles and their endpoints, the config file,
-// the environment profile for CI, the client secret in the OS keyring, and
-// the token request itself.
+// Package config knows Nexthink's side of a credential: profiles and their
+// endpoints and hosts, the config file, the environment profile for CI,
+// choosing the profile for a call, and the login command that recreates a
+// profile. The secret is package keyring's, the token request package
+// oauth's.
 package config
 
 import (
