@@ -63,7 +63,7 @@ func rememberFor(err error) time.Duration {
 	if !errors.As(err, &fe) {
 		return 0
 	}
-	if fe.Kind == oauth.KindRejected {
+	if fe.Kind == oauth.KindSecretRejected {
 		return 10 * time.Second
 	}
 	return 3 * time.Second

@@ -6,12 +6,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/nxcred/nxcred/internal/atomicfile"
+	"github.com/nxcred/nxcred/internal/hint"
 )
 
 // FailedError is a fetch failure that another process met moments ago and
@@ -29,9 +29,6 @@ func (e *FailedError) Hint() string { return e.HintText }
 
 // memoPath is where a slot remembers its last failed fetch.
 func (s *Store) memoPath(name string) string { return filepath.Join(s.Dir, name+".failed") }
-
-// hinter is an error with a hint (oauth.FetchError and friends).
-type hinter interface{ Hint() string }
 
 // settingsDigest is the SHA-256 of Settings: a memo holds only the digest,
 // never the settings themselves (a proxy URL may carry a password).
@@ -51,14 +48,9 @@ func (s *Store) settingsDigest() []byte {
 // settings, so a call with other settings (a proxy or CA bundle fixed since)
 // is not handed a failure, and a hint, that are no longer its own.
 func (s *Store) remember(slot Slot, err error, d time.Duration) {
-	hint := ""
-	var h hinter
-	if errors.As(err, &h) {
-		hint = h.Hint()
-	}
 	now := s.now()
 	t := token.Token{
-		AccessToken: memoPayload(s.settingsDigest(), err.Error(), hint),
+		AccessToken: memoPayload(s.settingsDigest(), err.Error(), hint.Of(err)),
 		TokenType:   "failure",
 		FetchedAt:   now,
 		Expiry:      now.Add(d),

@@ -210,72 +210,97 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 		return Result{}, err
 	}
 	began := s.now()
+	unlock, early, err := s.lockOrWait(ctx, slot, need, began)
+	if err != nil {
+		return Result{}, err
+	}
+	if early != nil {
+		return Result{Token: *early, Source: FromCache, RefreshSkipped: !need.satisfiedBy(*early, s.now())}, nil
+	}
+	defer unlock()
+	cached := s.readHeld(slot)
+	now := s.now()
+	if cached.have && !cached.refused && need.satisfiedBy(cached.tok, now) {
+		return Result{Token: cached.tok, Source: FromCache}, nil
+	}
+	if cached.have && need.settles(cached.tok, now, began, cached.refused) {
+		s.log().Debug("refresh skipped: the token was fetched moments ago or while waiting", "profile", slot.Name, "fetched", now.Sub(cached.tok.FetchedAt).Round(time.Millisecond), "refused", cached.refused)
+		return Result{Token: cached.tok, Source: FromCache, RefreshSkipped: true}, nil
+	}
+	return s.refresh(ctx, slot, need, cached, fetch)
+}
+
+// lockOrWait takes the slot's lock for a miss, waiting at most LockWait.
+// While another process holds the lock it is fetching: the caller looks at
+// the cache between polls and leaves as soon as that process's token is
+// there (early), instead of taking the lock in turn only to read it. Not on
+// Windows: there a file open for reading cannot be renamed over, and a
+// crowd of waiters polling the file starves the holder's write of its
+// token, which then fails and leaves every waiter to fetch again. Windows
+// waiters take the lock in turn and read under it.
+func (s *Store) lockOrWait(ctx context.Context, slot Slot, need Need, began time.Time) (unlock func(), early *token.Token, err error) {
 	start := time.Now()
 	wait := s.LockWait
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	// While another process holds the lock it is fetching: look at the
-	// cache between polls and leave as soon as its token is there, instead
-	// of taking the lock in turn only to read it. Not on Windows: there a
-	// file open for reading cannot be renamed over, and a crowd of waiters
-	// polling the file starves the holder's write of its token, which then
-	// fails and leaves every waiter to fetch again. Windows waiters take the
-	// lock in turn and read under it.
-	var early token.Token
+	var seen token.Token
 	var done func() bool
 	if pollWhileWaiting {
 		done = func() bool {
 			t, ok := s.read(slot)
-			early = t
+			seen = t
 			now := s.now()
 			return ok && (need.satisfiedBy(t, now) || need.settles(t, now, began, false))
 		}
 	}
-	unlock, err := lock(ctx, s.lockPath(slot.Name), wait, done)
+	unlock, err = lock(ctx, s.lockPath(slot.Name), wait, done)
 	if errors.Is(err, errDone) {
 		s.log().Debug("token written by another process while waiting", "profile", slot.Name, "took", time.Since(start))
-		return Result{Token: early, Source: FromCache, RefreshSkipped: !need.satisfiedBy(early, s.now())}, nil
+		return nil, &seen, nil
 	}
 	if err != nil {
 		var le *LockError
 		if errors.As(err, &le) {
 			le.Profile = slot.label()
 		}
-		return Result{}, err
+		return nil, nil, err
 	}
-	defer unlock()
 	s.log().Debug("cache lock taken", "profile", slot.Name, "took", time.Since(start))
+	return unlock, nil, nil
+}
 
-	cached, have := s.read(slot)
-	refused := false
-	if !have {
-		cached, have = s.readFile(slot, s.refusedPath(slot.Name))
-		refused = have
+// held is the token a slot holds under its lock: the cached one, else the
+// one a client refused (kept to ride out a failed refresh).
+type held struct {
+	tok           token.Token
+	have, refused bool
+}
+
+func (s *Store) readHeld(slot Slot) held {
+	if t, ok := s.read(slot); ok {
+		return held{tok: t, have: true}
 	}
-	now := s.now()
-	if have && !refused && need.satisfiedBy(cached, now) {
-		return Result{Token: cached, Source: FromCache}, nil
-	}
-	if have && need.settles(cached, now, began, refused) {
-		s.log().Debug("refresh skipped: the token was fetched moments ago or while waiting", "profile", slot.Name, "fetched", now.Sub(cached.FetchedAt).Round(time.Millisecond), "refused", refused)
-		return Result{Token: cached, Source: FromCache, RefreshSkipped: true}, nil
-	}
-	// fallBack serves the cached token when a refresh fails, to callers
-	// that did not ask for a new one.
-	fallBack := func(err error) (Result, bool) {
-		if have && !need.Refresh && cached.Usable(s.now()) {
-			return Result{Token: cached, Source: Stale, RefreshErr: err}, true
+	t, ok := s.readFile(slot, s.refusedPath(slot.Name))
+	return held{tok: t, have: ok, refused: ok}
+}
+
+// refresh fetches a new token under the slot's lock and caches it. A
+// failure remembered from another call is replayed instead of asking again;
+// a failed fetch is remembered for the calls behind this one. Either way a
+// cached token that has not expired is served Stale to callers that did not
+// ask for a new one.
+func (s *Store) refresh(ctx context.Context, slot Slot, need Need, cached held, fetch Fetcher) (Result, error) {
+	fallBack := func(err error) (Result, error) {
+		if cached.have && !need.Refresh && cached.tok.Usable(s.now()) {
+			return Result{Token: cached.tok, Source: Stale, RefreshErr: err}, nil
 		}
-		return Result{}, false
+		return Result{}, err
 	}
 	if s.Remember != nil {
 		if ferr := s.recall(slot); ferr != nil {
 			s.log().Debug("failing fast with a failure remembered from another call", "profile", slot.Name, "at", ferr.At)
-			if res, ok := fallBack(ferr); ok {
-				return res, nil
-			}
-			return Result{}, ferr
+			return fallBack(ferr)
 		}
 	}
 	t, err := fetch(ctx)
@@ -287,17 +312,14 @@ func (s *Store) Get(ctx context.Context, slot Slot, need Need, fetch Fetcher) (R
 				s.remember(slot, err, d)
 			}
 		}
-		if res, ok := fallBack(err); ok {
-			return res, nil
-		}
-		return Result{}, err
+		return fallBack(err)
 	}
 	if s.Remember != nil {
 		s.forget(slot.Name)
 	}
 	// A refresh asked for, or one a client's refusal made due, starts the
 	// window in which further forced refreshes serve this token.
-	t.Forced = need.Refresh || refused
+	t.Forced = need.Refresh || cached.refused
 	res := Result{Token: t, Source: Fetched}
 	if t.Cacheable() {
 		res.WriteErr = s.write(slot, t)

@@ -18,6 +18,7 @@ import (
 	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/clilog"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/redact"
 )
@@ -103,9 +104,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // git-credential-nxcred it speaks git's protocol, as docker-credential-nxcred
 // docker's (whose clients also send --version and --help).
 func dispatch(args []string) []string {
-	name := strings.TrimSuffix(strings.ToLower(filepath.Base(args[0])), ".exe")
 	rest := args[1:]
-	switch name {
+	switch commandName(args[0]) {
 	case "git-credential-nxcred":
 		return append([]string{"git"}, rest...)
 	case "docker-credential-nxcred":
@@ -120,6 +120,13 @@ func dispatch(args []string) []string {
 		return append([]string{"docker"}, rest...)
 	}
 	return rest
+}
+
+// commandName is the name a file runs as, the way dispatch reads argv[0]
+// and configure reads nxcred's own path: its base name in lower case,
+// without .exe.
+func commandName(path string) string {
+	return strings.TrimSuffix(strings.ToLower(filepath.Base(path)), ".exe")
 }
 
 // xdgDir is the XDG folder from the given environment when it names an
@@ -158,10 +165,9 @@ func (a *app) fail(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", a.scrub(oneLine(err.Error())))
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(h.Hint())))
+	fmt.Fprintf(a.stderr, "nxcred: error: %s\n", a.scrub(hint.OneLine(err.Error())))
+	if text := hint.Of(err); text != "" {
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(hint.OneLine(text)))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -169,8 +175,6 @@ func (a *app) fail(err error) int {
 	}
 	return 1
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func (a *app) warnf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "nxcred: warning: %s\n", a.scrub(fmt.Sprintf(format, args...)))

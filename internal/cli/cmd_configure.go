@@ -18,7 +18,7 @@ import (
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/hint"
-	"github.com/nxcred/nxcred/internal/protocol"
+	"github.com/nxcred/nxcred/internal/setup"
 )
 
 // configureClients are the clients configure writes snippets for, in the
@@ -27,7 +27,7 @@ var configureClients = []string{"kubectl", "git", "docker", "bazel", "goauth"}
 
 // dockerHelperName is the credHelpers value: docker runs
 // docker-credential-<value>.
-const dockerHelperName = protocol.DockerHelper
+const dockerHelperName = setup.DockerHelper
 
 func (a *app) configureCommand() *cobra.Command {
 	var profile string
@@ -97,70 +97,90 @@ func (a *app) configure(client, profile string, apply bool) error {
 	}
 	switch client {
 	case "kubectl":
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		return protocol.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
+		return a.configureKubectl(p)
 	case "git":
-		hosts, err := routedHosts(p, "git")
-		if err != nil {
-			return err
-		}
-		a.checkOnPath("git-credential-nxcred", "git")
-		if apply {
-			return a.applyGit(p.Name, hosts)
-		}
-		return protocol.WriteGitSetup(a.stdout, p.Name, hosts)
+		return a.configureGit(p, apply)
 	case "docker":
-		hosts, err := routedHosts(p, "docker")
-		if err != nil {
-			return err
-		}
-		a.checkOnPath("docker-credential-nxcred", "docker")
-		a.warnOtherOwners(p, hosts, "docker")
-		if apply {
-			return a.applyDocker(hosts)
-		}
-		return protocol.WriteDockerSetup(a.stdout, hosts)
+		return a.configureDocker(p, apply)
 	case "bazel":
-		hosts, err := routedHosts(p, "Bazel")
-		if err != nil {
-			return err
-		}
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		scopes, skipped := protocol.BazelScopes(hosts)
-		if len(scopes) == 0 {
-			add := "add one: " + p.LoginCommandWithHost("HOST")
-			if p.FromEnv {
-				add = "add one to " + config.EnvHosts
-			}
-			return hint.Wrap(
-				fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
-				add,
-			)
-		}
-		a.warnOtherOwners(p, hosts, "Bazel")
-		// Bazel takes forward slashes on Windows; backslashes would need
-		// escaping in a .bazelrc.
-		return protocol.WriteBazelSetup(a.stdout, filepath.ToSlash(exe), p.Name, scopes, skipped)
+		return a.configureBazel(p)
 	case "goauth":
-		// The go command asks GOAUTH for every https fetch, but nxcred
-		// answers only for the profile's hosts: with none, it would never
-		// answer at all.
-		if _, err := routedHosts(p, "the go command"); err != nil {
-			return err
-		}
-		exe, err := nxcredPath()
-		if err != nil {
-			return err
-		}
-		return protocol.WriteGoAuthSetup(a.stdout, exe, p.Name)
+		return a.configureGoAuth(p)
 	}
 	return fmt.Errorf("unknown client %q", client)
+}
+
+func (a *app) configureKubectl(p *config.Profile) error {
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	return setup.WriteKubectlSetup(a.stdout, exe, p.Name, addHostCommand(p))
+}
+
+func (a *app) configureGit(p *config.Profile, apply bool) error {
+	hosts, err := routedHosts(p, "git")
+	if err != nil {
+		return err
+	}
+	a.checkOnPath("git-credential-nxcred", "git")
+	if apply {
+		return a.applyGit(p.Name, hosts)
+	}
+	return setup.WriteGitSetup(a.stdout, p.Name, hosts)
+}
+
+func (a *app) configureDocker(p *config.Profile, apply bool) error {
+	hosts, err := routedHosts(p, "docker")
+	if err != nil {
+		return err
+	}
+	a.checkOnPath("docker-credential-nxcred", "docker")
+	a.warnOtherOwners(p, hosts, "docker")
+	if apply {
+		return a.applyDocker(hosts)
+	}
+	return setup.WriteDockerSetup(a.stdout, hosts)
+}
+
+func (a *app) configureBazel(p *config.Profile) error {
+	hosts, err := routedHosts(p, "Bazel")
+	if err != nil {
+		return err
+	}
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	scopes, skipped := setup.BazelScopes(hosts)
+	if len(scopes) == 0 {
+		add := "add one: " + p.LoginCommandWithHost("HOST")
+		if p.FromEnv {
+			add = "add one to " + config.EnvHosts
+		}
+		return hint.Wrap(
+			fmt.Errorf("no host of %s can scope a Bazel credential helper (Bazel takes DNS names with a dot: %s)", p.Label(), strings.Join(skipped, ", ")),
+			add,
+		)
+	}
+	a.warnOtherOwners(p, hosts, "Bazel")
+	// Bazel takes forward slashes on Windows; backslashes would need
+	// escaping in a .bazelrc.
+	return setup.WriteBazelSetup(a.stdout, filepath.ToSlash(exe), p.Name, scopes, skipped)
+}
+
+func (a *app) configureGoAuth(p *config.Profile) error {
+	// The go command asks GOAUTH for every https fetch, but nxcred
+	// answers only for the profile's hosts: with none, it would never
+	// answer at all.
+	if _, err := routedHosts(p, "the go command"); err != nil {
+		return err
+	}
+	exe, err := nxcredPath()
+	if err != nil {
+		return err
+	}
+	return setup.WriteGoAuthSetup(a.stdout, exe, p.Name)
 }
 
 // routedHosts are the hosts a host-routed client sends to nxcred: the
@@ -256,11 +276,6 @@ func nxcredPathFrom(exe string) (string, error) {
 	return exe, nil
 }
 
-// commandName is a file's name as dispatch sees it: lower case, no .exe.
-func commandName(path string) string {
-	return strings.TrimSuffix(strings.ToLower(filepath.Base(path)), ".exe")
-}
-
 func exeSuffix(path string) string {
 	if strings.EqualFold(filepath.Ext(path), ".exe") {
 		return filepath.Ext(path)
@@ -268,13 +283,13 @@ func exeSuffix(path string) string {
 	return ""
 }
 
-// applyGit runs the commands protocol.WriteGitSetup prints.
+// applyGit runs the commands setup.WriteGitSetup prints.
 func (a *app) applyGit(profile string, hosts []string) error {
 	git, err := exec.LookPath("git")
 	if err != nil {
 		return hint.Wrap(errors.New("git is not on PATH"), "install git, or run the commands that nxcred configure git prints where git is")
 	}
-	for _, c := range protocol.GitSetupCommands(profile, hosts) {
+	for _, c := range setup.GitSetupCommands(profile, hosts) {
 		cmd := exec.CommandContext(a.ctx, git, c[1:]...)
 		cmd.Env = childenv.Environ()
 		// git config prints nothing on success; anything it does print is
@@ -283,14 +298,14 @@ func (a *app) applyGit(profile string, hosts []string) error {
 		cmd.Stderr = a.stderr
 		err := cmd.Run()
 		var ee *exec.ExitError
-		if c[2] == "--global" && c[3] == "--unset-all" && errors.As(err, &ee) && ee.ExitCode() == protocol.GitUnsetNothing {
+		if c[2] == "--global" && c[3] == "--unset-all" && errors.As(err, &ee) && ee.ExitCode() == setup.GitUnsetNothing {
 			// No earlier entries of nxcred's: nothing to remove.
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%s failed: %w", protocol.ShellCommand(c), err)
+			return fmt.Errorf("%s failed: %w", setup.ShellCommand(c), err)
 		}
-		a.infof("ran: %s", protocol.ShellCommand(c))
+		a.infof("ran: %s", setup.ShellCommand(c))
 	}
 	return nil
 }
@@ -328,7 +343,7 @@ func (a *app) applyDocker(hosts []string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("cannot read docker's config: %w", err)
 	}
-	out, changes, err := protocol.MergeDockerConfig(data, hosts)
+	out, changes, err := setup.MergeDockerConfig(data, hosts)
 	if err != nil {
 		return hint.Wrap(
 			fmt.Errorf("cannot update %s: %w; nothing was changed", path, err),

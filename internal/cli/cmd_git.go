@@ -9,10 +9,6 @@ import (
 	"github.com/nxcred/nxcred/internal/protocol"
 )
 
-// gitUsername is the fixed, non-secret username of the username/password
-// answer (git < 2.46, or callers that did not announce capability authtype).
-const gitUsername = "nxcred"
-
 func (a *app) gitCommand() *cobra.Command {
 	var profile string
 	cmd := &cobra.Command{
@@ -70,5 +66,5 @@ func (a *app) git(profile, verb string) error {
 		fmt.Fprintln(a.stdout, "quit=1")
 		return &exitError{code: 0}
 	}
-	return protocol.WriteGitCredential(a.stdout, req, gitUsername, a.credential(r.Token))
+	return protocol.WriteGitCredential(a.stdout, req, protocol.GitUsername, a.credential(r.Token))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/hint"
 	"github.com/nxcred/nxcred/internal/oauth"
 	"github.com/nxcred/nxcred/internal/protocol"
 )
@@ -113,8 +114,7 @@ func (a *app) goOnWithout(p *config.Profile, err error, budget time.Duration) {
 		from = " from " + p.Label()
 	}
 	var fe *oauth.FetchError
-	var h interface{ Hint() string }
-	hint := ""
+	text := ""
 	switch {
 	case errors.As(err, &fe) && fe.Kind == oauth.KindTimeout, errors.Is(err, context.DeadlineExceeded):
 		if errors.As(err, &fe) {
@@ -122,14 +122,12 @@ func (a *app) goOnWithout(p *config.Profile, err error, budget time.Duration) {
 		} else {
 			a.warnf("no token for the go command%s within %s: another nxcred is still fetching it; it goes on without credentials", from, budget)
 		}
-		hint = fmt.Sprintf("unless a token was refused, goauth waits at most %s (NXCRED_GOAUTH_TIMEOUT, capped by NXCRED_TIMEOUT); a host that needs the token answers 401, and nxcred then waits up to NXCRED_TIMEOUT", budget)
+		text = fmt.Sprintf("unless a token was refused, goauth waits at most %s (NXCRED_GOAUTH_TIMEOUT, capped by NXCRED_TIMEOUT); a host that needs the token answers 401, and nxcred then waits up to NXCRED_TIMEOUT", budget)
 	default:
 		a.warnf("no token for the go command%s: %v; it goes on without credentials", from, err)
-		if errors.As(err, &h) {
-			hint = h.Hint()
-		}
+		text = hint.Of(err)
 	}
-	if hint != "" {
-		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(oneLine(hint)))
+	if text != "" {
+		fmt.Fprintf(a.stderr, "nxcred: hint: %s\n", a.scrub(hint.OneLine(text)))
 	}
 }

@@ -22,6 +22,8 @@ func (a *app) profilesCommand() *cobra.Command {
 	return cmd
 }
 
+// profileJSON is one profile as profiles --json prints it, and the row
+// profiles and status print.
 type profileJSON struct {
 	Name     string   `json:"name"`
 	Default  bool     `json:"default"`
@@ -35,7 +37,9 @@ type profileJSON struct {
 	Hosts    []string `json:"hosts"`
 }
 
-func describe(p *config.Profile, isDefault bool) profileJSON {
+// profileSummary is p as profiles and status show it: the settings in effect
+// (scope, token URL, hosts with the API host) and where p comes from.
+func profileSummary(p *config.Profile, isDefault bool) profileJSON {
 	src := "config"
 	if p.FromEnv {
 		src = "environment"
@@ -59,10 +63,10 @@ func (a *app) profiles(asJSON bool) error {
 	list := []profileJSON{}
 	def := cfg.DefaultProfile()
 	for _, name := range cfg.Names() {
-		list = append(list, describe(cfg.Profiles[name], def != nil && def.Name == name))
+		list = append(list, profileSummary(cfg.Profiles[name], def != nil && def.Name == name))
 	}
 	if env != nil {
-		list = append(list, describe(env, false))
+		list = append(list, profileSummary(env, false))
 	}
 	if asJSON {
 		enc := json.NewEncoder(a.stdout)
@@ -85,12 +89,13 @@ func (a *app) profiles(asJSON bool) error {
 		if p.Source == "environment" {
 			name += " (environment)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, dash(p.Instance), dash(p.Region), p.ClientID, dash(strings.Join(p.Hosts, ",")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, orDash(p.Instance), orDash(p.Region), p.ClientID, orDash(strings.Join(p.Hosts, ",")))
 	}
 	return tw.Flush()
 }
 
-func dash(s string) string {
+// orDash is s, or "-" for an empty table cell.
+func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}

@@ -33,20 +33,20 @@ func (a *app) status(name string) error {
 	if err != nil {
 		return err
 	}
-	d := describe(p, false)
+	d := profileSummary(p, false)
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	row("profile", fmt.Sprintf("%s (%s)", p.Name, d.Source))
 	if d.Source == "config" {
 		row("config file", a.configPath)
 	}
-	row("instance", dash(p.Instance))
-	row("region", dash(p.Region))
-	row("api url", dash(p.APIURL()))
+	row("instance", orDash(p.Instance))
+	row("region", orDash(p.Region))
+	row("api url", orDash(p.APIURL()))
 	row("token url", p.Endpoint())
 	row("client id", p.ClientID)
 	row("scope", p.EffectiveScope())
-	row("hosts", dash(strings.Join(p.AllHosts(), ", ")))
+	row("hosts", orDash(strings.Join(p.AllHosts(), ", ")))
 
 	var secret string
 	var secretErr error

@@ -1,6 +1,8 @@
-// Package auth knows Nexthink: profiles and their endpoints, the config file,
-// the environment profile for CI, the client secret in the OS keyring, and
-// the token request itself.
+// Package config knows Nexthink's side of a credential: profiles and their
+// endpoints and hosts, the config file, the environment profile for CI,
+// choosing the profile for a call, and the login command that recreates a
+// profile. The secret is package keyring's, the token request package
+// oauth's.
 package config
 
 import (
@@ -10,9 +12,9 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/nxcred/nxcred/internal/host"
 	"github.com/nxcred/nxcred/internal/token"
 )
 
@@ -43,22 +45,6 @@ type Profile struct {
 	FromEnv bool
 }
 
-// isLabel reports whether s is a DNS label in lower case: 1-63 of
-// [a-z0-9-], not starting or ending with '-'. Loops rather than regexps,
-// whose compilation would cost every start of nxcred.
-func isLabel(s string) bool {
-	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // isName reports whether s is a profile name: a valid cache slot name (a
 // letter or digit, then letters, digits, '_', '.' or '-') of at most 64.
 func isName(s string) bool { return len(s) <= 64 && token.ValidName(s) }
@@ -86,7 +72,7 @@ func ValidateRegion(region string) error {
 // ValidateInstance checks an instance name, the first label of
 // <instance>.api.<region>.nexthink.cloud.
 func ValidateInstance(instance string) error {
-	if !isLabel(instance) {
+	if !host.IsLabel(instance) {
 		return fmt.Errorf("malformed instance name %q: it is the first part of your Nexthink address (acme in acme.eu.nexthink.cloud): lower-case letters, digits and '-'", instance)
 	}
 	return nil
@@ -153,31 +139,6 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ValidateHost checks an extra host: a DNS name or IP, with an optional port,
-// lower case, no scheme or path.
-func ValidateHost(h string) error {
-	if h == "" || h != strings.ToLower(h) || strings.ContainsAny(h, "/@?#\\ \t") {
-		return fmt.Errorf("invalid host %q: give a lower-case host name such as acme.api.eu.nexthink.cloud, with an optional :port", h)
-	}
-	host := h
-	if hh, port, err := net.SplitHostPort(h); err == nil {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) || n == 443 {
-			return fmt.Errorf("invalid host %q: bad port (1-65535, no leading zeros, left out when it is 443)", h)
-		}
-		host = hh
-	}
-	if net.ParseIP(host) != nil {
-		return nil
-	}
-	for _, label := range strings.Split(host, ".") {
-		if !isLabel(label) {
-			return fmt.Errorf("invalid host %q", h)
-		}
-	}
-	return nil
-}
-
 // Validate checks every field of p.
 func (p *Profile) Validate() error {
 	if !p.FromEnv {
@@ -207,7 +168,7 @@ func (p *Profile) Validate() error {
 		}
 	}
 	for _, h := range p.Hosts {
-		if err := ValidateHost(h); err != nil {
+		if err := host.Validate(h); err != nil {
 			return err
 		}
 	}

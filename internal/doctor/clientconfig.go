@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/nxcred/nxcred/internal/protocol"
+	"github.com/nxcred/nxcred/internal/setup"
 )
 
 // The readers of each client's configuration: pure functions over its
@@ -189,8 +189,8 @@ func dockerHelperHosts(data []byte, hosts []string) ([]string, error) {
 	}
 	var served []string
 	for _, h := range hosts {
-		if c.CredsStore == protocol.DockerHelper || c.CredHelpers[h] == protocol.DockerHelper ||
-			c.CredHelpers["https://"+h] == protocol.DockerHelper {
+		if c.CredsStore == setup.DockerHelper || c.CredHelpers[h] == setup.DockerHelper ||
+			c.CredHelpers["https://"+h] == setup.DockerHelper {
 			served = append(served, h)
 		}
 	}

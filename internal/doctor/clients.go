@@ -15,7 +15,7 @@ import (
 
 	"github.com/nxcred/nxcred/internal/childenv"
 	"github.com/nxcred/nxcred/internal/config"
-	"github.com/nxcred/nxcred/internal/protocol"
+	"github.com/nxcred/nxcred/internal/setup"
 )
 
 // execTimeout bounds each client command doctor runs (git config, go env).
@@ -187,7 +187,7 @@ func gitHelperFix(o gitOther, profile string) string {
 	default:
 		return "remove " + o.key + "=" + o.value + " from the git command line, GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT"
 	}
-	remove := "remove the helper: " + protocol.ShellCommand([]string{"git", "config", "--" + o.scope, "--fixed-value", "--unset-all", o.key, o.value})
+	remove := "remove the helper: " + setup.ShellCommand([]string{"git", "config", "--" + o.scope, "--fixed-value", "--unset-all", o.key, o.value})
 	if o.scope == "global" {
 		return "nxcred configure git --profile " + profile + " --apply (it puts nxcred's entries after that helper), or " + remove
 	}

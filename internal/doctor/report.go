@@ -1,11 +1,12 @@
 package doctor
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/hint"
 )
 
 // status is the verdict of one check.
@@ -51,31 +52,22 @@ func (d *run) report(r result) bool {
 	default:
 		d.counts.Fail++
 	}
-	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, d.s.Scrub(oneLine(r.detail)))
+	fmt.Fprintf(d.s.Out, "%-6s%s: %s\n", r.status, r.name, d.s.Scrub(hint.OneLine(r.detail)))
 	if r.status != statusOK {
 		fix := r.fix
 		if fix == "" {
 			fix = "run nxcred doctor --verbose for details"
 		}
-		fmt.Fprintf(d.s.Out, "      fix: %s\n", d.s.Scrub(oneLine(fix)))
+		fmt.Fprintf(d.s.Out, "      fix: %s\n", d.s.Scrub(hint.OneLine(fix)))
 	}
 	d.s.Log.Debug("doctor check", "check", r.name, "status", r.status.String(), "took", time.Since(d.last).Round(time.Microsecond))
 	d.last = time.Now()
 	return r.status != statusFail
 }
 
-// oneLine keeps a detail or fix on its line whatever an error said.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // hintOf is the hint an error carries, as a fix line: without the "run: "
 // some hints start with, since the fix line already says what to do.
-func hintOf(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return strings.TrimPrefix(h.Hint(), "run: ")
-	}
-	return ""
-}
+func hintOf(err error) string { return strings.TrimPrefix(hint.Of(err), "run: ") }
 
 // since is the time since t for a report line: milliseconds, or "<1ms".
 func since(t time.Time) string {

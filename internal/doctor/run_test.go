@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/nxcred/nxcred/internal/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/token"
 
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
@@ -37,11 +38,11 @@ func (e missingError) Error() string {
 func (e missingError) Hint() string  { return "run: " + e.p.LoginCommand() }
 func (e missingError) Unwrap() error { return keyring.ErrNoSecret }
 
-// setup is a profile "prod" in a config file, its secret in a file keyring,
+// fixture is a profile "prod" in a config file, its secret in a file keyring,
 // and the real token request (oauth.NewHTTPClient trusting the fake
 // endpoint through an SSL_CERT_FILE) to authtest's endpoint: a System as the
 // program builds it, with no client on PATH.
-type setup struct {
+type fixture struct {
 	s        System
 	srv      *oauthtest.Server
 	out      *bytes.Buffer
@@ -49,12 +50,12 @@ type setup struct {
 	password string
 }
 
-func newSetup(t *testing.T) *setup {
+func newSetup(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	ep := testenv.NewEndpoint(t, testClientID, testSecret)
 	srv, certFile := ep.Server, ep.CAFile
-	u := &setup{srv: srv, out: &bytes.Buffer{}, dir: dir, password: keyringPw}
+	u := &fixture{srv: srv, out: &bytes.Buffer{}, dir: dir, password: keyringPw}
 	conf := "default = \"prod\"\n\n[profiles.prod]\ninstance = \"acme\"\nregion = \"eu\"\nclient_id = \"" + testClientID + "\"\ntoken_url = \"" + srv.TokenURL() + "\"\n"
 	u.s.ConfigPath = filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(u.s.ConfigPath, []byte(conf), 0o600); err != nil {
@@ -93,7 +94,7 @@ func newSetup(t *testing.T) *setup {
 	return u
 }
 
-func (u *setup) keyring() *keyring.Keyring {
+func (u *fixture) keyring() *keyring.Keyring {
 	ring, err := keyring.New(keyring.Options{Backend: "file", FileDir: filepath.Join(u.dir, "keyring"), Password: u.password})
 	if err != nil {
 		panic(err)
@@ -103,7 +104,7 @@ func (u *setup) keyring() *keyring.Keyring {
 
 // run runs doctor and returns its report, checked for the secret and every
 // token the endpoint issued.
-func (u *setup) run(t *testing.T) (string, Counts) {
+func (u *fixture) run(t *testing.T) (string, Counts) {
 	t.Helper()
 	u.out.Reset()
 	c := Run(context.Background(), u.s)

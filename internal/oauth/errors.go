@@ -25,15 +25,15 @@ type Kind int
 
 // The kinds of FetchError.
 const (
-	KindRejected    Kind = iota + 1 // the endpoint refused the client id or secret
-	KindRefused                     // another OAuth error (scope, grant)
-	KindHTTP                        // a status without an OAuth error
-	KindBadResponse                 // a 2xx that is not a usable token
-	KindDNS                         // the endpoint's host does not resolve
-	KindTLS                         // certificate or handshake failure
-	KindTimeout                     // the deadline passed
-	KindNetwork                     // connection refused, reset, proxy failure
-	KindCanceled                    // the caller stopped (Ctrl-C, SIGTERM)
+	KindSecretRejected Kind = iota + 1 // the endpoint rejected the client id or secret (invalid_client, or a bare 401)
+	KindOAuthError                     // the endpoint answered another OAuth error (invalid_scope, unauthorized_client): the secret was not the problem
+	KindHTTP                           // a status without an OAuth error
+	KindBadResponse                    // a 2xx that is not a usable token
+	KindDNS                            // the endpoint's host does not resolve
+	KindTLS                            // certificate or handshake failure
+	KindTimeout                        // the deadline passed
+	KindNetwork                        // connection refused, reset, proxy failure
+	KindCanceled                       // the caller stopped (Ctrl-C, SIGTERM)
 )
 
 // FetchError is a failed token request, said in terms of what the user
@@ -90,16 +90,16 @@ func cutBy(err, ctxErr, target error) bool {
 	return errors.Is(err, target) || (errors.Is(ctxErr, target) && strings.Contains(err.Error(), target.Error()))
 }
 
+// classify turns a failed token request into a FetchError: the kind of
+// failure, a message in terms of what the user controls, and a hint. The
+// cases are tried in order: an OAuth or HTTP answer, an answer that is not
+// a token, the caller's Ctrl-C, a redirect, a timeout, a proxy, DNS, TLS,
+// and anything else as the network.
 func classify(p *config.Profile, secret string, err error, rec *recorder, lim limits) error {
 	host := p.EndpointHost()
 	fe := &FetchError{Profile: p, Err: err, Status: rec.status}
 	var re *oauth2.RetrieveError
 	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidCert x509.CertificateInvalidError
-	var recordErr tls.RecordHeaderError
 	var netErr net.Error
 	isProxy, proxyRetryable := proxyFailure(err)
 	proxy := proxyFor(rec.base, p.Endpoint())
@@ -115,22 +115,7 @@ func classify(p *config.Profile, secret string, err error, rec *recorder, lim li
 		classifyHTTP(fe, p, host, re, secret)
 	case strings.Contains(err.Error(), "server response missing access_token"),
 		strings.Contains(err.Error(), "cannot parse json"):
-		fe.Kind = KindBadResponse
-		ct := rec.contentType
-		if ct == "" {
-			ct = "no content type"
-		}
-		switch {
-		case strings.Contains(ct, "json") && strings.Contains(err.Error(), "cannot parse json"):
-			// Never quote a JSON body: it may hold a working access token
-			// next to the field that did not parse.
-			fe.Msg = fmt.Sprintf("token endpoint %s returned JSON that is not a token response nxcred can read (%s)", host, jsonReason(err))
-		case strings.Contains(ct, "json"), strings.Contains(ct, "x-www-form-urlencoded"):
-			fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
-		default:
-			fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, fromServer(ct, secret), excerpt(rec.head.Bytes(), secret))
-		}
-		fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
+		classifyBadResponse(fe, p, host, err, rec, secret)
 	case cutBy(err, lim.ctxErr, context.Canceled):
 		fe.Kind = KindCanceled
 		fe.Msg = fmt.Sprintf("token request to %s interrupted", host)
@@ -140,33 +125,15 @@ func classify(p *config.Profile, secret string, err error, rec *recorder, lim li
 		fe.Msg = fmt.Sprintf("token endpoint %s answered with a redirect (%s); nxcred does not follow redirects with credentials", host, redirectTarget(err))
 		fe.HintText = "set the final address with --token-url, or check the instance and region"
 	case cutBy(err, lim.ctxErr, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		fe.Kind = KindTimeout
-		if rec.status != 0 {
-			// The status line came, the rest of the answer did not.
-			fe.Msg = fmt.Sprintf("token endpoint %s did not finish answering %s for %s (it answered %d, then the body stalled)", host, lim.within(), p.Label(), rec.status)
-			fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise %s (now %s)", lim.name, lim.timeout)
-		} else {
-			fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
-			fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise %s (now %s)", lim.name, lim.timeout)
-		}
+		classifyTimeout(fe, p, host, rec, lim)
 	case isProxy:
 		fe.Kind = KindNetwork
 		fe.Retryable = proxyRetryable
 		fe.Msg = fmt.Sprintf("cannot reach token endpoint %s through %s: %s", host, proxy, ProxyReason(err))
 		fe.HintText = "check the proxy settings (HTTPS_PROXY, NO_PROXY)"
 	case errors.As(err, &dnsErr):
-		fe.Kind = KindDNS
-		fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
-		fe.Retryable = dnsErr.IsTemporary || dnsErr.IsTimeout
-		fe.HintText = "check the network"
-		switch {
-		case dnsErr.IsNotFound && p.TokenURL != "":
-			fe.HintText = "check the token URL of " + p.Label() + " (" + p.TokenURL + ")"
-		case dnsErr.IsNotFound && p.Instance != "":
-			fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.Label())
-		}
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
-		errors.As(err, &invalidCert), errors.As(err, &recordErr):
+		classifyDNS(fe, p, dnsErr)
+	case isTLSFailure(err):
 		fe.Kind = KindTLS
 		fe.Msg = fmt.Sprintf("TLS failure talking to %s: %s", host, tlsReason(err))
 		fe.HintText = "if a proxy or firewall inspects TLS, point SSL_CERT_FILE at a bundle that includes its CA"
@@ -186,6 +153,67 @@ func classify(p *config.Profile, secret string, err error, rec *recorder, lim li
 	return fe
 }
 
+// classifyBadResponse is an answer that is not a token: JSON without one,
+// or a page from a proxy or captive portal.
+func classifyBadResponse(fe *FetchError, p *config.Profile, host string, err error, rec *recorder, secret string) {
+	fe.Kind = KindBadResponse
+	ct := rec.contentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	switch {
+	case strings.Contains(ct, "json") && strings.Contains(err.Error(), "cannot parse json"):
+		// Never quote a JSON body: it may hold a working access token
+		// next to the field that did not parse.
+		fe.Msg = fmt.Sprintf("token endpoint %s returned JSON that is not a token response nxcred can read (%s)", host, jsonReason(err))
+	case strings.Contains(ct, "json"), strings.Contains(ct, "x-www-form-urlencoded"):
+		fe.Msg = fmt.Sprintf("token endpoint %s returned no access_token", host)
+	default:
+		fe.Msg = fmt.Sprintf("token endpoint %s answered %d with %s, not a token: %s", host, rec.status, fromServer(ct, secret), excerpt(rec.head.Bytes(), secret))
+	}
+	fe.HintText = "check the token URL (" + p.Endpoint() + "); a proxy or captive portal may be answering instead of Nexthink"
+}
+
+// classifyTimeout is a request that ran out of time, before the answer or
+// in the middle of its body.
+func classifyTimeout(fe *FetchError, p *config.Profile, host string, rec *recorder, lim limits) {
+	fe.Kind = KindTimeout
+	if rec.status != 0 {
+		// The status line came, the rest of the answer did not.
+		fe.Msg = fmt.Sprintf("token endpoint %s did not finish answering %s for %s (it answered %d, then the body stalled)", host, lim.within(), p.Label(), rec.status)
+		fe.HintText = fmt.Sprintf("the endpoint or a proxy on the way is slow: retry, or raise %s (now %s)", lim.name, lim.timeout)
+		return
+	}
+	fe.Msg = fmt.Sprintf("token endpoint %s did not answer %s for %s", host, lim.within(), p.Label())
+	fe.HintText = fmt.Sprintf("check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or raise %s (now %s)", lim.name, lim.timeout)
+}
+
+// classifyDNS is a host that does not resolve; a name that does not exist
+// points at the profile's settings.
+func classifyDNS(fe *FetchError, p *config.Profile, dnsErr *net.DNSError) {
+	fe.Kind = KindDNS
+	fe.Msg = fmt.Sprintf("cannot resolve %s: %s", dnsErr.Name, dnsReason(dnsErr))
+	fe.Retryable = dnsErr.IsTemporary || dnsErr.IsTimeout
+	fe.HintText = "check the network"
+	switch {
+	case dnsErr.IsNotFound && p.TokenURL != "":
+		fe.HintText = "check the token URL of " + p.Label() + " (" + p.TokenURL + ")"
+	case dnsErr.IsNotFound && p.Instance != "":
+		fe.HintText = fmt.Sprintf("check the instance (%s) and region (%s) of %s: they come from your Nexthink address https://<instance>.<region>.nexthink.cloud", p.Instance, p.Region, p.Label())
+	}
+}
+
+// isTLSFailure reports whether err is a certificate or TLS handshake failure.
+func isTLSFailure(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	return errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) ||
+		errors.As(err, &invalidCert) || errors.As(err, &recordErr)
+}
+
 func classifyHTTP(fe *FetchError, p *config.Profile, host string, re *oauth2.RetrieveError, secret string) {
 	body := excerpt(re.Body, secret)
 	desc := errorCode(re.ErrorCode, secret)
@@ -194,7 +222,7 @@ func classifyHTTP(fe *FetchError, p *config.Profile, host string, re *oauth2.Ret
 	}
 	switch {
 	case re.ErrorCode == "invalid_client" || (re.ErrorCode == "" && fe.Status == 401):
-		fe.Kind = KindRejected
+		fe.Kind = KindSecretRejected
 		if desc == "" {
 			desc = "401 Unauthorized"
 		}
@@ -212,11 +240,11 @@ func classifyHTTP(fe *FetchError, p *config.Profile, host string, re *oauth2.Ret
 		fe.Msg = fmt.Sprintf("token endpoint %s answered %s: %s", host, statusText(fe.Status), body)
 		fe.HintText = "Nexthink's login service is failing; retry later"
 	case re.ErrorCode == "invalid_scope":
-		fe.Kind = KindRefused
+		fe.Kind = KindOAuthError
 		fe.Msg = fmt.Sprintf("nexthink refused scope %q for %s (%s)", p.EffectiveScope(), p.Label(), desc)
 		fe.HintText = "Nexthink API credentials use the scope " + config.DefaultScope + "; check --scope"
 	case re.ErrorCode != "":
-		fe.Kind = KindRefused
+		fe.Kind = KindOAuthError
 		fe.Msg = fmt.Sprintf("token endpoint %s refused the request for %s (%s)", host, p.Label(), desc)
 		fe.HintText = "check the credential in Nexthink (Administration > API credentials) and the profile (nxcred status)"
 	default:

@@ -118,8 +118,8 @@ func TestFetchWrongSecret(t *testing.T) {
 			rec := &sleepRecorder{}
 			_, err := newFetcher(tt.profile(srv), wrong, client, rec).Fetch(context.Background())
 			fe := fetchError(t, err)
-			if fe.Kind != KindRejected {
-				t.Errorf("Fetch() kind = %s, want KindRejected (%v)", kindName(fe.Kind), err)
+			if fe.Kind != KindSecretRejected {
+				t.Errorf("Fetch() kind = %s, want KindSecretRejected (%v)", kindName(fe.Kind), err)
 			}
 			if fe.Status != 401 || fe.Code != "invalid_client" || fe.Retryable {
 				t.Errorf("Fetch() = {Status %d, Code %q, Retryable %v}, want {401, invalid_client, false}", fe.Status, fe.Code, fe.Retryable)
@@ -157,7 +157,7 @@ func TestFetchErrorRedactsEchoedSecret(t *testing.T) {
 		oauthtest.Response{Status: 401, Body: `{"error":"invalid_client","error_description":"bad secret ` + secret + ` aka ` + url.QueryEscape(secret) + `"}`},
 		oauthtest.Response{Status: 500, ContentType: "text/plain", Body: "crash dumping " + secret + " and " + url.QueryEscape(secret)},
 	)
-	for _, kind := range []Kind{KindRejected, KindHTTP} {
+	for _, kind := range []Kind{KindSecretRejected, KindHTTP} {
 		_, err := (&Fetcher{Profile: serverProfile(srv), Secret: secret, Client: client, Timeout: time.Minute,
 			sleep: (&sleepRecorder{budget: time.Nanosecond}).sleep}).Fetch(context.Background())
 		fe := fetchError(t, err)
@@ -342,17 +342,17 @@ func TestFetchNotRetried(t *testing.T) {
 		hint string
 	}{
 		{"invalid_scope", oauthtest.Response{Status: 400, Body: `{"error":"invalid_scope","error_description":"The requested scope is invalid."}`},
-			KindRefused, `nexthink refused scope "service:integration" for profile prod (invalid_scope: The requested scope is invalid.)`, "service:integration"},
+			KindOAuthError, `nexthink refused scope "service:integration" for profile prod (invalid_scope: The requested scope is invalid.)`, "service:integration"},
 		{"invalid_grant", oauthtest.Response{Status: 400, Body: `{"error":"unauthorized_client"}`},
-			KindRefused, "refused the request for profile prod (unauthorized_client)", "Administration > API credentials"},
+			KindOAuthError, "refused the request for profile prod (unauthorized_client)", "Administration > API credentials"},
 		{"401 without body", oauthtest.Response{Status: 401, ContentType: "text/plain"},
-			KindRejected, "(401 Unauthorized)", "nxcred login --profile prod"},
+			KindSecretRejected, "(401 Unauthorized)", "nxcred login --profile prod"},
 		{"403 html", oauthtest.Response{Status: 403, ContentType: "text/html", Body: "<h1>Forbidden</h1>"},
 			KindHTTP, `answered 403 Forbidden: "<h1>Forbidden</h1>"`, "check the token URL"},
 		{"404", oauthtest.Response{Status: 404, ContentType: "text/plain"},
 			KindHTTP, "answered 404 Not Found: (empty body)", "check the token URL"},
 		{"200 with an error field", oauthtest.Response{Status: 200, Body: `{"error":"invalid_client"}`},
-			KindRejected, "rejected the client id or secret of profile prod (invalid_client)", "nxcred login"},
+			KindSecretRejected, "rejected the client id or secret of profile prod (invalid_client)", "nxcred login"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,10 +107,10 @@ func fetchError(t *testing.T, err error) *FetchError {
 
 func kindName(k Kind) string {
 	switch k {
-	case KindRejected:
-		return "KindRejected"
-	case KindRefused:
-		return "KindRefused"
+	case KindSecretRejected:
+		return "KindSecretRejected"
+	case KindOAuthError:
+		return "KindOAuthError"
 	case KindHTTP:
 		return "KindHTTP"
 	case KindBadResponse:

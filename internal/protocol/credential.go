@@ -1,7 +1,7 @@
 // Package protocol knows the wire formats nxcred speaks to its clients:
 // client-go exec plugins, git and docker credential helpers, the EngFlow
-// credential-helper spec used by Bazel, GOAUTH commands and plain shell output,
-// and the set-up snippets that point each client at nxcred (setup.go).
+// credential-helper spec used by Bazel, GOAUTH commands and plain shell output.
+// The snippets that point each client at nxcred are package setup's.
 //
 // Everything here is a pure function over strings, io.Reader and io.Writer:
 // no network, no keyring, no files, no environment, no clock. Writers build
@@ -16,12 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nxcred/nxcred/internal/host"
 	"github.com/nxcred/nxcred/internal/token"
 )
 
@@ -89,158 +88,7 @@ func writeAll(w io.Writer, b []byte) error {
 	return err
 }
 
-// Host name limits from RFC 1035 §2.3.4.
-const (
-	maxHostnameLen = 253
-	maxLabelLen    = 63
-)
-
-// NormalizeHost returns the canonical form of a "host[:port]" as used for
-// host scoping, or "" when hostport is not a host nxcred will ever hand a
-// token to. "" matches nothing, so callers compare the result with their
-// configured hosts (themselves normalized) and never need to special-case it.
-//
-// The rules, in order:
-//   - hostport must be non-empty printable ASCII with no space: a Unicode
-//     host is refused before lower-casing, because Unicode case folding maps
-//     look-alikes onto ASCII (U+212A KELVIN SIGN lowers to "k"), and
-//     percent-encoding, userinfo ("@"), paths, backslashes and control
-//     characters are refused because a valid host never contains them;
-//   - ASCII letters are lower-cased (DNS names are case-insensitive, RFC 4343);
-//   - "[v6]" or "[v6]:port" is an IPv6 literal, as is a bare address with two
-//     or more colons and no port; it must parse as IPv6 with no zone and is
-//     rewritten in its RFC 5952 form ("[0:0::1]" becomes "::1");
-//   - otherwise the host is a name or IPv4 address: one trailing dot is
-//     dropped (an absolute name is the same host), then it must be 1 to 253
-//     bytes of dot-separated labels of 1 to 63 letters, digits, "-" or "_";
-//   - the port must be decimal 1-65535 and is rewritten without leading
-//     zeros; an empty port ("host:") is dropped (RFC 3986 §6.2.3); the
-//     scheme's default port is dropped: 443 for "https" or "", 80 for "http"
-//     (scheme compared case-insensitively; other schemes keep every port);
-//   - brackets stay around an IPv6 literal only while a port follows it.
-//
-// The result carries no scheme: "http://h" and "https://h" both normalize to
-// "h". A caller that must not send a token over plain HTTP checks the scheme
-// itself.
-//
-// NormalizeHost is idempotent: NormalizeHost(s, NormalizeHost(s, h)) equals
-// NormalizeHost(s, h).
-func NormalizeHost(scheme, hostport string) string {
-	if hostport == "" || len(hostport) > maxHostnameLen+len("[]:65535") {
-		return ""
-	}
-	for i := 0; i < len(hostport); i++ {
-		if b := hostport[i]; b <= ' ' || b >= 0x7f {
-			return ""
-		}
-	}
-	s := strings.ToLower(hostport)
-
-	var host, port string
-	var hasPort, ip6 bool
-	switch {
-	case s[0] == '[':
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return ""
-		}
-		host, ip6 = s[1:end], true
-		if rest := s[end+1:]; rest != "" {
-			if rest[0] != ':' {
-				return ""
-			}
-			port, hasPort = rest[1:], true
-		}
-	case strings.Count(s, ":") > 1:
-		// A bare IPv6 literal cannot carry a port: the colons are ambiguous.
-		host, ip6 = s, true
-	default:
-		host, port, hasPort = strings.Cut(s, ":")
-	}
-
-	if ip6 {
-		addr, err := netip.ParseAddr(host)
-		if err != nil || !addr.Is6() || addr.Zone() != "" {
-			return ""
-		}
-		host = addr.String()
-	} else {
-		host = strings.TrimSuffix(host, ".")
-		if !validHostname(host) {
-			return ""
-		}
-	}
-
-	if hasPort && port != "" {
-		if !allDigits(port) {
-			return ""
-		}
-		n, err := strconv.ParseUint(port, 10, 16)
-		if err != nil || n == 0 {
-			return ""
-		}
-		if n == defaultPort(scheme) {
-			hasPort = false
-		} else {
-			port = strconv.FormatUint(n, 10)
-		}
-	} else {
-		hasPort = false
-	}
-
-	switch {
-	case !hasPort:
-		return host
-	case ip6:
-		return "[" + host + "]:" + port
-	default:
-		return host + ":" + port
-	}
-}
-
-// defaultPort is the port a scheme implies; 0 when nxcred knows none.
-func defaultPort(scheme string) uint64 {
-	switch strings.ToLower(scheme) {
-	case "", "https":
-		return 443
-	case "http":
-		return 80
-	}
-	return 0
-}
-
-// validHostname reports whether h (already lower case, no trailing dot) is a
-// dot-separated list of labels of letters, digits, hyphens and underscores.
-// Underscores are not valid in host names (RFC 952) but exist in the wild;
-// they cannot confuse a comparison, so they are let through.
-func validHostname(h string) bool {
-	if h == "" || len(h) > maxHostnameLen {
-		return false
-	}
-	for label := range strings.SplitSeq(h, ".") {
-		if label == "" || len(label) > maxLabelLen {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			b := label[i]
-			if !('a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '-' || b == '_') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// HostFromURL returns the normalized host (see NormalizeHost) of an https URL
+// HostFromURL returns the normalized host (see host.Normalize) of an https URL
 // or of a bare "host[:port]", optionally followed by "/path" (docker and git
 // hand out both forms). A bare host is treated as https.
 //
@@ -294,11 +142,11 @@ func HostFromURL(raw string) (string, error) {
 		}
 	}
 
-	host := NormalizeHost(scheme, authority)
-	if host == "" {
+	h := host.Normalize(scheme, authority)
+	if h == "" {
 		return "", fmt.Errorf("invalid host %q", authority)
 	}
-	return host, nil
+	return h, nil
 }
 
 // validScheme reports whether s matches RFC 3986 §3.1:

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 var dockerServerHostTests = []struct {
@@ -66,7 +68,7 @@ func FuzzDockerServerHost(f *testing.F) {
 		if (err == nil) != (wantErr == nil) || got != want {
 			t.Fatalf("DockerServerHost(%q) = %q, %v, want HostFromURL of it trimmed = %q, %v", in, got, err, want, wantErr)
 		}
-		if err == nil && (got == "" || NormalizeHost("", got) != got) {
+		if err == nil && (got == "" || host.Normalize("", got) != got) {
 			t.Fatalf("DockerServerHost(%q) = %q, not a normalized host", in, got)
 		}
 	})

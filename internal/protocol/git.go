@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 // Limits on a git helper request. git-credential(1): "lines ... must be
@@ -17,12 +19,13 @@ const (
 	maxGitLines   = 1000
 )
 
-// GitRequest is a parsed helper request.
+// GitRequest is what nxcred reads of a helper request: the fields that
+// change its answer (docs/protocols.md §2.2). Other keys (path, username,
+// wwwauth[], password on store/erase...) are checked like every line and
+// then left unread.
 type GitRequest struct {
-	Protocol, Host, Path, Username string
-	Capabilities                   []string // capability[] values, in order
-	WWWAuth                        []string
-	Attrs                          map[string][]string // every key as read, for anything else
+	Protocol, Host string
+	Capabilities   []string // capability[] values, in order
 }
 
 // ParseGitRequest reads key=value lines (git-credential(1), docs/protocols.md
@@ -33,18 +36,17 @@ type GitRequest struct {
 //     to send one (CVE-2024-52006), so one here is not git talking.
 //   - A line without '=' or with NUL is an error, as are lines longer than
 //     65535 bytes and more than 1000 lines.
-//   - The key is everything before the first '='. Attrs records every key
-//     as read: for a key ending in "[]" each line appends and an empty value
-//     clears the list (leaving the key present with no values); any other
-//     key keeps its last value.
-//   - protocol, host, path, username, capability[] and wwwauth[] also fill
-//     the named fields; a later line overrides an earlier one.
+//   - The key is everything before the first '='. protocol and host fill
+//     the named fields, a later line overriding an earlier one;
+//     capability[] appends to Capabilities and an empty value clears it.
+//     Every other key is accepted and not kept.
 //   - url=<url> is split the way git's credential_from_url does (see
-//     splitGitURL) and replaces Protocol, Host, Path and Username, clearing
-//     those it does not carry. Unlike git, it leaves the other fields alone
-//     (git also drops capabilities already read, which no caller wants).
+//     splitGitURL) and replaces Protocol and Host, clearing those it does
+//     not carry; a url whose decoded username or path holds CR or LF is an
+//     error, as in git. Unlike git, it leaves capabilities alone (git also
+//     drops capabilities already read, which no caller wants).
 func ParseGitRequest(r io.Reader) (GitRequest, error) {
-	req := GitRequest{Attrs: map[string][]string{}}
+	var req GitRequest
 	sc := bufio.NewScanner(r)
 	// Room for a maximal line plus CR LF; anything longer is ErrTooLong.
 	sc.Buffer(make([]byte, 0, 4096), maxGitLineLen+2)
@@ -104,43 +106,25 @@ func scanLFKeep(data []byte, atEOF bool) (int, []byte, error) {
 }
 
 func (r *GitRequest) set(key, value string) error {
-	if strings.HasSuffix(key, "[]") {
-		if value == "" {
-			r.Attrs[key] = nil
-		} else {
-			r.Attrs[key] = append(r.Attrs[key], value)
-		}
-	} else {
-		r.Attrs[key] = []string{value}
-	}
 	switch key {
 	case "protocol":
 		r.Protocol = value
 	case "host":
 		r.Host = value
-	case "path":
-		r.Path = value
-	case "username":
-		r.Username = value
 	case "url":
 		p, err := splitGitURL(value)
 		if err != nil {
 			return err
 		}
-		r.Protocol, r.Host, r.Path, r.Username = p.protocol, p.host, p.path, p.username
+		r.Protocol, r.Host = p.protocol, p.host
 	case "capability[]":
-		r.Capabilities = appendOrClear(r.Capabilities, value)
-	case "wwwauth[]":
-		r.WWWAuth = appendOrClear(r.WWWAuth, value)
+		if value == "" {
+			r.Capabilities = nil
+		} else {
+			r.Capabilities = append(r.Capabilities, value)
+		}
 	}
 	return nil
-}
-
-func appendOrClear(list []string, value string) []string {
-	if value == "" {
-		return nil
-	}
-	return append(list, value)
 }
 
 type gitURLParts struct {
@@ -157,7 +141,8 @@ type gitURLParts struct {
 //     its first ':' is the username (the password is dropped: a token helper
 //     has no use for it), and the host starts after the '@';
 //   - leading slashes are trimmed from the rest, which becomes the path with
-//     trailing slashes trimmed (never down to nothing);
+//     trailing slashes trimmed (never down to nothing); username and path
+//     are split out only to be checked, as git checks them;
 //   - username and path are percent-decoded as git's url_decode_mem does:
 //     "%XX" becomes the byte when XX is hex and not 00, anything else stays
 //     as written, and '+' stays '+';
@@ -256,7 +241,7 @@ func (r GitRequest) HasCapability(name string) bool {
 	return false
 }
 
-// GitHost returns the request's normalized host (NormalizeHost with the
+// GitHost returns the request's normalized host (host.Normalize with the
 // request's protocol deciding the default port), or "" if it has none or it
 // is not a valid host. It says nothing about the protocol: a caller that
 // must not answer plain-HTTP requests checks Protocol itself.
@@ -264,8 +249,13 @@ func (r GitRequest) GitHost() string {
 	if r.Host == "" {
 		return ""
 	}
-	return NormalizeHost(r.Protocol, r.Host)
+	return host.Normalize(r.Protocol, r.Host)
 }
+
+// GitUsername is the fixed, non-secret username of the username/password
+// answer (git < 2.46, or callers that did not announce capability authtype):
+// git needs one to call the answer complete.
+const GitUsername = "nxcred"
 
 // WriteGitCredential answers `get` (docs/protocols.md §2.4).
 //

@@ -8,27 +8,30 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 var parseGitRequestTests = []struct {
 	name string
 	in   string
-	want GitRequest // compared without Attrs unless wantAttrs is set
+	want GitRequest
 	ok   bool
 }{
 	{"git 2.46 get",
 		"capability[]=authtype\ncapability[]=state\nprotocol=https\nhost=acme.api.eu.nexthink.cloud\nwwwauth[]=Bearer realm=\"example\"\nwwwauth[]=Basic realm=\"x\"\n\n",
-		GitRequest{Protocol: "https", Host: "acme.api.eu.nexthink.cloud", Capabilities: []string{"authtype", "state"}, WWWAuth: []string{`Bearer realm="example"`, `Basic realm="x"`}}, true},
+		GitRequest{Protocol: "https", Host: "acme.api.eu.nexthink.cloud", Capabilities: []string{"authtype", "state"}}, true},
 	{"eof without blank line", "protocol=https\nhost=h", GitRequest{Protocol: "https", Host: "h"}, true},
 	{"stops at blank line", "host=h\n\nhost=evil.com\nno equals\n", GitRequest{Host: "h"}, true},
 	{"crlf", "protocol=https\r\nhost=h\r\n\r\nhost=evil.com\n", GitRequest{Protocol: "https", Host: "h"}, true},
 	{"empty input", "", GitRequest{}, true},
 	{"only blank line", "\n", GitRequest{}, true},
 	{"later value wins", "host=a\nhost=b\n", GitRequest{Host: "b"}, true},
-	{"value with equals", "path=a=b\nusername==x\n", GitRequest{Path: "a=b", Username: "=x"}, true},
+	{"value with equals", "host=a=b\nprotocol==x\n", GitRequest{Host: "a=b", Protocol: "=x"}, true},
+	{"unread keys", "path=a=b\nusername==x\nwwwauth[]=Basic realm=\"x\"\npassword=p\n", GitRequest{}, true},
 	{"empty key[] clears", "capability[]=authtype\ncapability[]=\ncapability[]=state\nwwwauth[]=x\nwwwauth[]=\n", GitRequest{Capabilities: []string{"state"}}, true},
 	{"unknown keys", "quit=1\nstate[]=nxcred:x\npassword_expiry_utc=5\n", GitRequest{}, true},
-	{"url", "url=https://alice@acme.api.eu.nexthink.cloud:443/a/b/\n", GitRequest{Protocol: "https", Host: "acme.api.eu.nexthink.cloud:443", Path: "a/b", Username: "alice"}, true},
+	{"url", "url=https://alice@acme.api.eu.nexthink.cloud:443/a/b/\n", GitRequest{Protocol: "https", Host: "acme.api.eu.nexthink.cloud:443"}, true},
 	{"url then host", "url=https://a.example/\nhost=b.example\n", GitRequest{Protocol: "https", Host: "b.example"}, true},
 	{"host then url", "username=bob\npath=p\nhost=b.example\nurl=https://a.example\n", GitRequest{Protocol: "https", Host: "a.example"}, true},
 	{"url keeps capabilities", "capability[]=authtype\nurl=https://a.example\n", GitRequest{Protocol: "https", Host: "a.example", Capabilities: []string{"authtype"}}, true},
@@ -39,9 +42,9 @@ var parseGitRequestTests = []struct {
 	{"two crs", "host=ab\r\r\n", GitRequest{}, false},
 	{"url without scheme", "url=acme.api.eu.nexthink.cloud\n", GitRequest{}, false},
 	{"url with encoded newline", "url=https://u%0a@h/\n", GitRequest{}, false},
-	{"line of 65535", "path=" + strings.Repeat("a", 65530) + "\n", GitRequest{Path: strings.Repeat("a", 65530)}, true},
-	{"line of 65535 with crlf", "path=" + strings.Repeat("a", 65530) + "\r\n", GitRequest{Path: strings.Repeat("a", 65530)}, true},
-	{"line of 65535 at eof", "path=" + strings.Repeat("a", 65530), GitRequest{Path: strings.Repeat("a", 65530)}, true},
+	{"line of 65535", "path=" + strings.Repeat("a", 65530) + "\n", GitRequest{}, true},
+	{"line of 65535 with crlf", "path=" + strings.Repeat("a", 65530) + "\r\n", GitRequest{}, true},
+	{"line of 65535 at eof", "path=" + strings.Repeat("a", 65530), GitRequest{}, true},
 	{"line of 65536", "path=" + strings.Repeat("a", 65531) + "\n", GitRequest{}, false},
 	{"line of 65536 with crlf", "path=" + strings.Repeat("a", 65531) + "\r\n", GitRequest{}, false},
 	{"line of 65536 at eof", "path=" + strings.Repeat("a", 65531), GitRequest{}, false},
@@ -49,12 +52,6 @@ var parseGitRequestTests = []struct {
 	{"1000 lines", strings.Repeat("x=y\n", 1000), GitRequest{}, true},
 	{"1000 lines then blank", strings.Repeat("x=y\n", 1000) + "\n" + strings.Repeat("x=y\n", 1000), GitRequest{}, true},
 	{"1001 lines", strings.Repeat("x=y\n", 1001), GitRequest{}, false},
-}
-
-// gitFields drops Attrs so a table can state only the named fields.
-func gitFields(r GitRequest) GitRequest {
-	r.Attrs = nil
-	return r
 }
 
 func TestParseGitRequest(t *testing.T) {
@@ -67,33 +64,14 @@ func TestParseGitRequest(t *testing.T) {
 			}
 			if !tt.ok {
 				if err == nil {
-					t.Errorf("ParseGitRequest(%q) = %+v, want an error", short, gitFields(got))
+					t.Errorf("ParseGitRequest(%q) = %+v, want an error", short, got)
 				}
 				return
 			}
-			if err != nil || !reflect.DeepEqual(gitFields(got), tt.want) {
-				t.Errorf("ParseGitRequest(%q) = %+v, %v, want %+v", short, gitFields(got), err, tt.want)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseGitRequest(%q) = %+v, %v, want %+v", short, got, err, tt.want)
 			}
 		})
-	}
-}
-
-func TestParseGitRequestAttrs(t *testing.T) {
-	in := "protocol=https\ncapability[]=authtype\ncapability[]=\nwwwauth[]=a\nwwwauth[]=b\nquit=0\nquit=1\n=empty key\nurl=https://h/\n"
-	got, err := ParseGitRequest(strings.NewReader(in))
-	want := map[string][]string{
-		"protocol":     {"https"},
-		"capability[]": nil,
-		"wwwauth[]":    {"a", "b"},
-		"quit":         {"1"},
-		"":             {"empty key"},
-		"url":          {"https://h/"},
-	}
-	if err != nil || !reflect.DeepEqual(got.Attrs, want) {
-		t.Errorf("ParseGitRequest(%q).Attrs = %#v, %v, want %#v", in, got.Attrs, err, want)
-	}
-	if _, ok := got.Attrs["capability[]"]; !ok {
-		t.Errorf("ParseGitRequest(%q).Attrs lost the cleared key capability[], want it present with no values", in)
 	}
 }
 
@@ -133,16 +111,20 @@ var splitGitURLTests = []struct {
 func TestSplitGitURL(t *testing.T) {
 	for _, tt := range splitGitURLTests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseGitRequest(strings.NewReader("url=" + tt.url + "\n"))
+			got, err := splitGitURL(tt.url)
 			if !tt.ok {
 				if err == nil {
-					t.Errorf("ParseGitRequest(url=%s) = %+v, want an error", tt.url, gitFields(got))
+					t.Errorf("splitGitURL(%s) = %+v, want an error", tt.url, got)
 				}
 				return
 			}
-			want := GitRequest{Protocol: tt.protocol, Host: tt.host, Path: tt.path, Username: tt.username}
-			if err != nil || !reflect.DeepEqual(gitFields(got), want) {
-				t.Errorf("ParseGitRequest(url=%s) = %+v, %v, want %+v", tt.url, gitFields(got), err, want)
+			want := gitURLParts{protocol: tt.protocol, host: tt.host, path: tt.path, username: tt.username}
+			if err != nil || got != want {
+				t.Errorf("splitGitURL(%s) = %+v, %v, want %+v", tt.url, got, err, want)
+			}
+			req, err := ParseGitRequest(strings.NewReader("url=" + tt.url + "\n"))
+			if err != nil || req.Protocol != tt.protocol || req.Host != tt.host {
+				t.Errorf("ParseGitRequest(url=%s) = %+v, %v, want protocol %q and host %q", tt.url, req, err, tt.protocol, tt.host)
 			}
 		})
 	}
@@ -237,12 +219,9 @@ func TestWriteGitCredential(t *testing.T) {
 // formatGitRequest writes the named fields of r back as helper input.
 func formatGitRequest(r GitRequest) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "protocol=%s\nhost=%s\npath=%s\nusername=%s\n", r.Protocol, r.Host, r.Path, r.Username)
+	fmt.Fprintf(&b, "protocol=%s\nhost=%s\n", r.Protocol, r.Host)
 	for _, c := range r.Capabilities {
 		fmt.Fprintf(&b, "capability[]=%s\n", c)
-	}
-	for _, w := range r.WWWAuth {
-		fmt.Fprintf(&b, "wwwauth[]=%s\n", w)
 	}
 	return b.String() + "\n"
 }
@@ -261,23 +240,21 @@ func FuzzParseGitRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fields := []string{got.Protocol, got.Host, got.Path, got.Username}
-		fields = append(fields, got.Capabilities...)
-		fields = append(fields, got.WWWAuth...)
+		fields := append([]string{got.Protocol, got.Host}, got.Capabilities...)
 		for _, v := range fields {
 			if strings.ContainsAny(v, "\n\r\x00") {
-				t.Fatalf("ParseGitRequest(%q) = %+v, a field contains CR, LF or NUL", in, gitFields(got))
+				t.Fatalf("ParseGitRequest(%q) = %+v, a field contains CR, LF or NUL", in, got)
 			}
 		}
-		if slices.Contains(got.Capabilities, "") || !slices.Equal(got.Capabilities, got.Attrs["capability[]"]) {
-			t.Fatalf("ParseGitRequest(%q).Capabilities = %q, Attrs = %q, want equal lists without \"\"", in, got.Capabilities, got.Attrs["capability[]"])
+		if slices.Contains(got.Capabilities, "") {
+			t.Fatalf("ParseGitRequest(%q).Capabilities = %q, want a list without \"\"", in, got.Capabilities)
 		}
-		if h := got.GitHost(); h != "" && NormalizeHost(got.Protocol, h) != h {
+		if h := got.GitHost(); h != "" && host.Normalize(got.Protocol, h) != h {
 			t.Fatalf("ParseGitRequest(%q).GitHost() = %q, not a normalized host", in, h)
 		}
 		again, err := ParseGitRequest(strings.NewReader(formatGitRequest(got)))
-		if err != nil || !reflect.DeepEqual(gitFields(again), gitFields(got)) {
-			t.Fatalf("ParseGitRequest(%q) = %+v, but its re-encoding parses to %+v, %v", in, gitFields(got), gitFields(again), err)
+		if err != nil || !reflect.DeepEqual(again, got) {
+			t.Fatalf("ParseGitRequest(%q) = %+v, but its re-encoding parses to %+v, %v", in, got, again, err)
 		}
 	})
 }
@@ -307,14 +284,14 @@ func FuzzWriteGitCredential(f *testing.F) {
 		if err != nil {
 			t.Fatalf("WriteGitCredential(%q, %q, %v) = %q, which does not parse: %v", token, username, authtype, out, err)
 		}
-		a := got.Attrs
+		a := gitAttrs(out)
 		if authtype {
 			if !got.HasCapability("authtype") || !slices.Equal(a["authtype"], []string{"Bearer"}) ||
 				!slices.Equal(a["credential"], []string{token}) || !slices.Equal(a["ephemeral"], []string{"1"}) || a["password"] != nil {
 				t.Fatalf("WriteGitCredential(%q, %q, authtype) = %q, parses to %q", token, username, out, a)
 			}
 		} else {
-			if got.Username != username || !slices.Equal(a["password"], []string{token}) ||
+			if !slices.Equal(a["username"], []string{username}) || !slices.Equal(a["password"], []string{token}) ||
 				a["authtype"] != nil || a["credential"] != nil || a["ephemeral"] != nil || a["capability[]"] != nil {
 				t.Fatalf("WriteGitCredential(%q, %q, no capability) = %q, parses to %q", token, username, out, a)
 			}
@@ -327,4 +304,23 @@ func FuzzWriteGitCredential(f *testing.F) {
 			t.Fatalf("WriteGitCredential(%q, %q, %v, %d) = %q, password_expiry_utc %q, want %q", token, username, authtype, unix, out, a["password_expiry_utc"], wantExp)
 		}
 	})
+}
+
+// gitAttrs reads helper lines the way git does, every key kept: for a key
+// ending in "[]" each line appends and an empty value clears the list; any
+// other key keeps its last value.
+func gitAttrs(out string) map[string][]string {
+	a := map[string][]string{}
+	for line := range strings.Lines(out) {
+		key, value, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
+		switch {
+		case !strings.HasSuffix(key, "[]"):
+			a[key] = []string{value}
+		case value == "":
+			a[key] = nil
+		default:
+			a[key] = append(a[key], value)
+		}
+	}
+	return a
 }

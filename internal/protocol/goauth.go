@@ -93,7 +93,7 @@ func ParseGoAuth(args []string, stdin io.Reader) (GoAuthRequest, error) {
 // "no credentials" answer.
 //
 // A prefix is either an https URL ("https://host/", "https://host/path/")
-// or a bare host as NormalizeHost returns it ("host", "host:8443", "::1"),
+// or a bare host as host.Normalize returns it ("host", "host:8443", "::1"),
 // optionally followed by "/path"; a bare prefix gets "https://" (and
 // brackets, for an IPv6 literal) in front. A trailing "/" is added when
 // missing, which the go command trims again before matching. The line must

@@ -19,9 +19,8 @@ const kindExecCredential = "ExecCredential"
 
 // ExecInfo is what KUBERNETES_EXEC_INFO tells the plugin.
 type ExecInfo struct {
-	APIVersion  string // KubeAPIV1 or KubeAPIV1beta1
-	Interactive bool
-	ServerHost  string // normalized host of spec.cluster.server when provideClusterInfo is on, else ""
+	APIVersion string // KubeAPIV1 or KubeAPIV1beta1
+	ServerHost string // normalized host of spec.cluster.server when provideClusterInfo is on, else ""
 }
 
 // execInfoJSON is the subset of the ExecCredential client-go puts in
@@ -32,6 +31,9 @@ type execInfoJSON struct {
 	Kind       string `json:"kind"`
 	APIVersion string `json:"apiVersion"`
 	Spec       struct {
+		// Interactive is read only to be type-checked: client-go always
+		// sends a bool, so anything else is not client-go talking. nxcred
+		// never prompts under kubectl, interactive or not.
 		Interactive bool `json:"interactive"`
 		Cluster     *struct {
 			Server string `json:"server"`
@@ -61,7 +63,7 @@ func ParseExecInfo(env string) (ExecInfo, error) {
 	if err := checkKubeAPIVersion(in.APIVersion); err != nil {
 		return ExecInfo{}, fmt.Errorf("KUBERNETES_EXEC_INFO: %w", err)
 	}
-	info := ExecInfo{APIVersion: in.APIVersion, Interactive: in.Spec.Interactive}
+	info := ExecInfo{APIVersion: in.APIVersion}
 	if c := in.Spec.Cluster; c != nil {
 		// spec.cluster.server is required whenever spec.cluster is sent
 		// (client-go clientauthentication types.go, Cluster.Server).

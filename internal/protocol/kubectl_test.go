@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/host"
 )
 
 var parseExecInfoTests = []struct {
@@ -17,7 +19,7 @@ var parseExecInfoTests = []struct {
 	{"v1", `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`,
 		ExecInfo{APIVersion: KubeAPIV1}, true},
 	{"v1beta1 interactive", `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":true}}`,
-		ExecInfo{APIVersion: KubeAPIV1beta1, Interactive: true}, true},
+		ExecInfo{APIVersion: KubeAPIV1beta1}, true},
 	{"cluster info", `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"server":"https://ACME.api.eu.nexthink.cloud:443","certificate-authority-data":"TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==","config":{"a":1}},"interactive":false}}`,
 		ExecInfo{APIVersion: KubeAPIV1, ServerHost: "acme.api.eu.nexthink.cloud"}, true},
 	{"cluster with path and port", `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"server":"https://rancher.example.com:8443/k8s/clusters/c-1"}}}`,
@@ -73,14 +75,14 @@ func FuzzParseExecInfo(f *testing.F) {
 		if got.APIVersion != KubeAPIV1 && got.APIVersion != KubeAPIV1beta1 {
 			t.Fatalf("ParseExecInfo(%q).APIVersion = %q, want v1 or v1beta1", env, got.APIVersion)
 		}
-		if got.ServerHost != "" && NormalizeHost("https", got.ServerHost) != got.ServerHost {
+		if got.ServerHost != "" && host.Normalize("https", got.ServerHost) != got.ServerHost {
 			t.Fatalf("ParseExecInfo(%q).ServerHost = %q, not a normalized host", env, got.ServerHost)
 		}
 		// What was read survives a trip through the same JSON shape.
 		in := map[string]any{
 			"kind":       "ExecCredential",
 			"apiVersion": got.APIVersion,
-			"spec":       map[string]any{"interactive": got.Interactive},
+			"spec":       map[string]any{"interactive": true},
 		}
 		if got.ServerHost != "" {
 			hp := got.ServerHost

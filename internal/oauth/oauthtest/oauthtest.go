@@ -1,4 +1,4 @@
-// Package authtest is a fake Nexthink token endpoint for tests: it checks
+// Package oauthtest is a fake Nexthink token endpoint for tests: it checks
 // each request exactly as Nexthink documents it, counts requests, remembers
 // the tokens it issued (so tests can grep for them), and answers with chosen
 // lifetimes, errors and delays. It listens on loopback only.

@@ -1,4 +1,12 @@
-package protocol
+// Package setup writes the snippets that point each client at nxcred, as
+// `nxcred configure` prints or applies them: a kubeconfig user, git config
+// commands, docker's credHelpers, .bazelrc lines, GOAUTH. They encode
+// nxcred's own command line, so they live apart from package protocol,
+// which knows only what the clients send and receive.
+//
+// Like protocol's writers, each builds its whole snippet in memory and hands
+// it to one Write, so a snippet that cannot be made leaves stdout empty.
+package setup
 
 import (
 	"bytes"
@@ -13,9 +21,6 @@ import (
 	"strings"
 	"sync"
 )
-
-// This file holds the other direction of each protocol: the configuration
-// that makes a client call nxcred at all, as `nxcred configure` prints it.
 
 // WriteKubectlSetup writes a kubeconfig users: entry that runs exe (nxcred's
 // absolute path) as the exec plugin for profile, headed by comments with the
@@ -351,6 +356,18 @@ func yamlString(s string) string {
 
 // jsonString is s as a JSON string literal, without HTML escaping.
 func jsonString(s string) string {
-	b, _ := encodeJSONLine(s) // a string always encodes
-	return strings.TrimSuffix(string(b), "\n")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// writeAll hands b to w in one Write and turns a short write into an error.
+func writeAll(w io.Writer, b []byte) error {
+	n, err := w.Write(b)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	return err
 }
