@@ -11,10 +11,11 @@ mod=$(go list -m)
 layer() {
   case "${1#"$mod"/}" in
     "$mod" | internal/cmd/* | bench | bench/*) echo 0 ;; # programs
+    internal/testenv | internal/testenv/*) echo 1 ;; # test support: tests and bench only
     internal/cli) echo 1 ;;
-    internal/doctor | internal/serve) echo 2 ;;
+    internal/doctor) echo 2 ;;
     internal/broker) echo 3 ;;
-    internal/oauth | internal/keyring | internal/protocol | internal/setup | internal/clilog | internal/childenv) echo 4 ;;
+    internal/serve | internal/oauth | internal/keyring | internal/protocol | internal/setup | internal/clilog | internal/childenv) echo 4 ;;
     internal/config | internal/cache) echo 5 ;;
     *) echo 6 ;; # leaves: token, host, hint, redact, atomicfile, ...
   esac
