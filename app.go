@@ -39,6 +39,12 @@ type app struct {
 	log     *slog.Logger
 	logFile *os.File
 
+	// command is the command run (git, kubectl, ...); mayPrompt says
+	// whether a person runs it (personCommands), who may be asked for the
+	// file keyring's password on the terminal.
+	command   string
+	mayPrompt bool
+
 	cfg *auth.Config
 
 	// secrets are the client secret, keyring password and tokens this call
@@ -236,20 +242,51 @@ func (a *app) config() (*auth.Config, error) {
 	return cfg, nil
 }
 
-// keyring chooses the keyring backend from the environment.
-func (a *app) keyring() (*auth.Keyring, error) {
+// keyring is the keyring this call looks in for p's secret:
+// NXCRED_KEYRING_BACKEND, else the one p records, else the OS default.
+func (a *app) keyring(p *auth.Profile) (*auth.Keyring, error) {
+	return a.keyringWith(auth.BackendFor(p, a.getenv(auth.EnvKeyringBackend)))
+}
+
+// keyringWith opens backend ("" for the OS default), chosen for reason.
+func (a *app) keyringWith(backend, reason string) (*auth.Keyring, error) {
+	opts := a.keyringOptions()
+	opts.Backend, opts.Reason = backend, reason
+	return auth.NewKeyring(opts)
+}
+
+func (a *app) keyringOptions() auth.KeyringOptions {
 	opts := auth.KeyringOptions{
-		Backend:     a.getenv("NXCRED_KEYRING_BACKEND"),
 		FileDir:     a.keyringDir,
 		Password:    a.getenv("NXCRED_KEYRING_PASSWORD"),
 		KeyctlScope: a.getenv("NXCRED_KEYCTL_SCOPE"),
 		PassDir:     a.getenv("PASSWORD_STORE_DIR"),
 	}
 	// The terminal is looked for only when a prompt is needed (ReadPassword
-	// says ErrNoTerminal), not on every call.
-	opts.Prompt = auth.ReadPassword
+	// says ErrNoTerminal), not on every call; and never by a command that
+	// another program runs, whose user may not be at that terminal, or
+	// may be, typing into kubectl's or git's own prompt.
+	if a.mayPrompt {
+		opts.Prompt = auth.ReadPassword
+	} else {
+		opts.NoPrompt = fmt.Sprintf("nxcred %s, which runs for another program, never asks on the terminal", a.command)
+	}
 	a.redact(opts.Password)
-	return auth.NewKeyring(opts)
+	return opts
+}
+
+// personCommands are the commands a person runs, which may ask on the
+// terminal. The others (kubectl, git, docker, get, goauth) answer other
+// programs and never touch it.
+var personCommands = map[string]bool{"login": true, "logout": true, "token": true, "status": true, "doctor": true, "exec": true}
+
+// topCommand is the name of cmd's command under the root: docker for
+// nxcred docker get.
+func topCommand(cmd *cobra.Command) string {
+	for cmd.HasParent() && cmd.Parent().HasParent() {
+		cmd = cmd.Parent()
+	}
+	return cmd.Name()
 }
 
 func (a *app) rootCommand(name string) *cobra.Command {
@@ -268,6 +305,8 @@ life remains.`,
 		// instead of cobra printing help and exiting 0.
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			a.command = topCommand(cmd)
+			a.mayPrompt = personCommands[a.command]
 			return a.setupLog()
 		},
 	}

@@ -52,20 +52,26 @@ func (a *app) status(name string) error {
 	if p.FromEnv {
 		row("secret", "from NXCRED_CLIENT_SECRET")
 		secret = envSecret
-	} else if ring, err := a.keyring(); err != nil {
+	} else if ring, err := a.keyring(p); err != nil {
 		secretErr = err
 		row("keyring", "unavailable")
 	} else {
 		row("keyring", fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason))
 		secret, secretErr = a.secret(p, "")
+		state := "present"
 		switch {
 		case secretErr == nil:
-			row("secret", "present")
 		case errors.As(secretErr, new(*secretMissingError)):
-			row("secret", "missing")
+			state = "missing"
 		default:
-			row("secret", "unreadable")
+			state = "unreadable"
 		}
+		if auth.LooksElsewhere(p, ring) {
+			// What this call found is not the profile's secret: say where
+			// that is, and why this shell looks elsewhere.
+			state = fmt.Sprintf("in %s (this shell's %s=%s looks in %s: %s there)", p.Keyring, auth.EnvKeyringBackend, ring.Backend, ring.Backend, state)
+		}
+		row("secret", state)
 	}
 	store, _, err := a.store()
 	if err != nil {

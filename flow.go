@@ -18,13 +18,22 @@ import (
 var errForeignHost = errors.New("host does not belong to the profile")
 
 // secretMissingError is a profile with no secret in the keyring.
-type secretMissingError struct{ p *auth.Profile }
+type secretMissingError struct {
+	p    *auth.Profile
+	ring *auth.Keyring
+}
 
 func (e *secretMissingError) Error() string {
 	return fmt.Sprintf("no client secret for profile %s in the keyring", e.p.Name)
 }
 
-func (e *secretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
+func (e *secretMissingError) Hint() string {
+	if e.ring != nil && auth.LooksElsewhere(e.p, e.ring) {
+		return fmt.Sprintf("profile %s keeps its secret in the %s keyring, but %s=%s made this call look in %s: unset %s",
+			e.p.Name, e.p.Keyring, auth.EnvKeyringBackend, e.ring.Backend, e.ring.Backend, auth.EnvKeyringBackend)
+	}
+	return "run: " + e.p.LoginCommand()
+}
 
 // envProfile reads the NXCRED_* environment profile (nil when unset).
 func (a *app) envProfile() (*auth.Profile, string, error) {
@@ -129,15 +138,15 @@ func (a *app) secret(p *auth.Profile, envSecret string) (string, error) {
 		a.redact(envSecret)
 		return envSecret, nil
 	}
-	ring, err := a.keyring()
+	ring, err := a.keyring(p)
 	if err != nil {
 		return "", err
 	}
 	t := time.Now()
-	s, err := ring.Get(p.Name)
+	s, err := ring.GetFor(p)
 	a.log.Debug("secret read", "backend", ring.Backend, "took", time.Since(t))
 	if errors.Is(err, auth.ErrNoSecret) {
-		return "", &secretMissingError{p}
+		return "", &secretMissingError{p, ring}
 	}
 	if err != nil && ring.Backend == "file" && a.insideExec() && a.getenv("NXCRED_KEYRING_PASSWORD") == "" {
 		// The password was not forgotten: exec kept it from its command.

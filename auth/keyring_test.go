@@ -246,7 +246,7 @@ func TestKeyringSecretServiceWithoutBus(t *testing.T) {
 	if !strings.Contains(ke.Error(), "needs a D-Bus session bus") {
 		t.Errorf("error = %q, want it to say a D-Bus session bus is needed", ke.Error())
 	}
-	if !strings.Contains(ke.Hint(), "NXCRED_KEYRING_BACKEND=file") {
+	if !strings.Contains(ke.Hint(), "--keyring keyctl, pass or file") {
 		t.Errorf("hint = %q, want the headless choices", ke.Hint())
 	}
 }

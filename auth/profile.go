@@ -41,6 +41,10 @@ type Profile struct {
 	Hosts []string
 	// FromEnv marks the environment profile.
 	FromEnv bool
+	// Keyring is the backend login stored the secret in; "" for a profile
+	// written before nxcred recorded it (the environment or the OS
+	// default then chooses, as they did at that login).
+	Keyring string
 }
 
 // isLabel reports whether s is a DNS label in lower case: 1-63 of
@@ -208,6 +212,11 @@ func (p *Profile) Validate() error {
 	}
 	for _, h := range p.Hosts {
 		if err := ValidateHost(h); err != nil {
+			return err
+		}
+	}
+	if p.Keyring != "" {
+		if err := ValidateBackend(p.Keyring); err != nil {
 			return err
 		}
 	}

@@ -46,8 +46,8 @@ type System struct {
 	EnvSecret  string
 	EnvErr     error
 
-	// Keyring opens the keyring the profile's secret is in.
-	Keyring func() (*auth.Keyring, error)
+	// Keyring opens the keyring a call looks in for the profile's secret.
+	Keyring func(p *auth.Profile) (*auth.Keyring, error)
 	// Secrets is the call's registry of secrets and tokens (package redact):
 	// doctor adds the secret and token it reads, and cleans every line it
 	// prints by it.

@@ -19,13 +19,18 @@ func (d *run) checkSecret(p *auth.Profile) string {
 		d.report(passed("secret", "set in NXCRED_CLIENT_SECRET"))
 		return d.s.EnvSecret
 	}
-	ring, err := d.s.Keyring()
+	ring, err := d.s.Keyring(p)
 	if err != nil {
 		d.report(failed("keyring", err.Error(), hintOf(err)))
 		return ""
 	}
+	if auth.LooksElsewhere(p, ring) {
+		d.report(warned("keyring", fmt.Sprintf("profile %s keeps its secret in the %s keyring, but this shell's %s=%s makes calls look in %s",
+			p.Name, p.Keyring, auth.EnvKeyringBackend, ring.Backend, ring.Backend),
+			fmt.Sprintf("unset %s, or store the secret there: %s", auth.EnvKeyringBackend, loginFixIn(p, ring.Backend))))
+	}
 	t := time.Now()
-	secret, err := ring.Get(p.Name)
+	secret, err := ring.GetFor(p)
 	took := since(t)
 	backend := fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason)
 	switch {
@@ -60,6 +65,14 @@ func (d *run) checkToken(p *auth.Profile, secret string) {
 		return
 	}
 	d.report(passed("token", fmt.Sprintf("got a token valid for %s in %s (not cached)", lifetime, since(t))))
+}
+
+// loginFixIn is the login command that stores p's secret again, in the
+// backend keyring.
+func loginFixIn(p *auth.Profile, backend string) string {
+	q := *p
+	q.Keyring = backend
+	return q.LoginCommand()
 }
 
 // loginFix is the login command that stores a profile's secret again.
