@@ -42,8 +42,11 @@ type Broker struct {
 	// caller's printer).
 	Warn, Info func(string)
 	// Prompt asks for the file keyring's password on a terminal; nil when
-	// this caller must never prompt.
-	Prompt func(string) (string, error)
+	// this caller must never prompt, and NoPrompt then says why (for the
+	// message: "nxcred git, which runs for another program, never asks on
+	// the terminal").
+	Prompt   func(string) (string, error)
+	NoPrompt string
 	// KeepSecrets keeps each profile's client secret in memory once read,
 	// for a long-lived process (nxcred serve): the keyring is read, and its
 	// password asked, once per run instead of once per request.
@@ -222,18 +225,32 @@ func (b *Broker) Refuse(r Request) error {
 	return store.Refuse(p.SlotName())
 }
 
-// Keyring opens the keyring the environment chooses.
-func (b *Broker) Keyring() (*keyring.Keyring, error) {
+// Keyring opens the keyring a call looks in for p's secret:
+// NXCRED_KEYRING_BACKEND, else the one p records, else the OS default.
+func (b *Broker) Keyring(p *config.Profile) (*keyring.Keyring, error) {
+	return b.KeyringWith(keyring.BackendFor(p, b.Getenv(keyring.EnvKeyringBackend)))
+}
+
+// KeyringWith opens backend ("" for the OS default), chosen for reason.
+func (b *Broker) KeyringWith(backend, reason string) (*keyring.Keyring, error) {
+	opts := b.KeyringOptions()
+	opts.Backend, opts.Reason = backend, reason
+	return keyring.New(opts)
+}
+
+// KeyringOptions are the keyring settings of this caller's environment,
+// with no backend chosen.
+func (b *Broker) KeyringOptions() keyring.Options {
 	opts := keyring.Options{
-		Backend:     b.Getenv("NXCRED_KEYRING_BACKEND"),
 		FileDir:     b.KeyringDir,
 		Password:    b.Getenv("NXCRED_KEYRING_PASSWORD"),
 		KeyctlScope: b.Getenv("NXCRED_KEYCTL_SCOPE"),
 		PassDir:     b.Getenv("PASSWORD_STORE_DIR"),
 		Prompt:      b.Prompt,
+		NoPrompt:    b.NoPrompt,
 	}
 	b.Secrets.Add(opts.Password)
-	return keyring.New(opts)
+	return opts
 }
 
 func (b *Broker) warnf(format string, args ...any) { b.Warn(fmt.Sprintf(format, args...)) }

@@ -116,13 +116,22 @@ func namesConfigProfile(ch config.Choice) bool {
 }
 
 // SecretMissingError is a profile with no secret in the keyring.
-type SecretMissingError struct{ p *config.Profile }
+type SecretMissingError struct {
+	p    *config.Profile
+	ring *keyring.Keyring
+}
 
 func (e *SecretMissingError) Error() string {
 	return "no client secret for profile " + e.p.Name + " in the keyring"
 }
 
-func (e *SecretMissingError) Hint() string { return "run: " + e.p.LoginCommand() }
+func (e *SecretMissingError) Hint() string {
+	if e.ring != nil && keyring.LooksElsewhere(e.p, e.ring) {
+		return fmt.Sprintf("profile %s keeps its secret in the %s keyring, but %s=%s made this call look in %s: unset %s",
+			e.p.Name, e.p.Keyring, keyring.EnvKeyringBackend, e.ring.Backend, e.ring.Backend, keyring.EnvKeyringBackend)
+	}
+	return "run: " + e.p.LoginCommand()
+}
 
 // Unwrap lets callers (doctor) tell a missing secret from a keyring that
 // failed.
@@ -143,15 +152,15 @@ func (b *Broker) Secret(p *config.Profile, envSecret string) (string, error) {
 	if s, ok := b.keptSecret(p); ok {
 		return s, nil
 	}
-	ring, err := b.Keyring()
+	ring, err := b.Keyring(p)
 	if err != nil {
 		return "", err
 	}
 	t := time.Now()
-	s, err := ring.Get(p.Name)
+	s, err := ring.GetFor(p)
 	b.Log.Debug("secret read", "backend", ring.Backend, "took", time.Since(t))
 	if errors.Is(err, keyring.ErrNoSecret) {
-		return "", &SecretMissingError{p}
+		return "", &SecretMissingError{p, ring}
 	}
 	if err != nil && ring.Backend == "file" && b.insideExec() && b.Getenv("NXCRED_KEYRING_PASSWORD") == "" {
 		// The password was not forgotten: exec kept it from its command.

@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a.log = clilog.New(nil, nil)
 	a.tokens = &broker.Broker{
 		Getenv: getenv, ConfigPath: a.configPath, CacheDir: a.cacheDir, KeyringDir: a.keyringDir,
-		Now: a.now, Log: a.log, Secrets: a.secrets, Prompt: keyring.ReadPassword,
+		Now: a.now, Log: a.log, Secrets: a.secrets,
 		Warn: func(m string) { a.warnf("%s", m) }, Info: func(m string) { a.infof("%s", m) },
 	}
 	defer a.closeLog()
@@ -227,6 +227,20 @@ func truthy(v string) bool {
 	return err == nil && b
 }
 
+// personCommands are the commands a person runs, which may ask on the
+// terminal (the file keyring's password). The others (kubectl, git, docker,
+// get, goauth) answer other programs and never touch it.
+var personCommands = map[string]bool{"login": true, "logout": true, "token": true, "status": true, "doctor": true, "exec": true, "serve": true}
+
+// topCommand is the name of cmd's command under the root: docker for
+// nxcred docker get.
+func topCommand(cmd *cobra.Command) string {
+	for cmd.HasParent() && cmd.Parent().HasParent() {
+		cmd = cmd.Parent()
+	}
+	return cmd.Name()
+}
+
 func (a *app) rootCommand(name string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "nxcred",
@@ -243,6 +257,16 @@ life remains.`,
 		// instead of cobra printing help and exiting 0.
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			// The terminal is looked for only when a prompt is needed
+			// (ReadPassword says ErrNoTerminal), not on every call; and
+			// never by a command that another program runs, whose user
+			// may not be at that terminal, or may be, typing into
+			// kubectl's or git's own prompt.
+			if name := topCommand(cmd); personCommands[name] {
+				a.tokens.Prompt = keyring.ReadPassword
+			} else {
+				a.tokens.NoPrompt = "nxcred " + name + ", which runs for another program, never asks on the terminal"
+			}
 			return a.setupLog()
 		},
 	}

@@ -20,6 +20,7 @@ import (
 
 type loginFlags struct {
 	profile, instance, region, clientID, scope, tokenURL string
+	keyring                                              string
 	hosts                                                []string
 	secretStdin, noVerify, makeDefault, reset            bool
 	// given holds the setting flags on the command line: the others are
@@ -67,8 +68,10 @@ starts from a blank profile instead, which is how to drop extra hosts, a
 	fl.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin instead of the terminal")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "store the secret without checking it against the token endpoint")
 	fl.BoolVar(&f.makeDefault, "default", false, "make this the default profile")
+	fl.StringVar(&f.keyring, "keyring", "", "keyring backend to keep the secret in, recorded in the profile: "+strings.Join(keyring.Backends, ", ")+" (default: the OS keyring; asked on a terminal when it cannot be used)")
 	fl.BoolVar(&f.reset, "reset", false, "replace an existing profile whole: drop the settings not given (extra hosts, token URL, scope) instead of keeping them")
 	cmd.RegisterFlagCompletionFunc("region", cobra.FixedCompletions(config.Regions, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("keyring", cobra.FixedCompletions(keyring.Backends, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -126,6 +129,11 @@ func (a *app) loginProfile(f loginFlags, old *config.Profile) (p *config.Profile
 	}
 	if p.Scope == config.DefaultScope {
 		p.Scope = ""
+	}
+	if f.keyring != "" {
+		if err := keyring.ValidateBackend(f.keyring); err != nil {
+			return nil, nil, &usageError{err: fmt.Errorf("--keyring: %w", err)}
+		}
 	}
 	if err := p.Validate(); err != nil {
 		return nil, nil, &usageError{err: err}
@@ -207,7 +215,7 @@ func (a *app) login(f loginFlags) error {
 			a.infof("profile %s drops %s (--reset)", p.Name, strings.Join(dropped, ", "))
 		}
 	}
-	ring, err := a.tokens.Keyring()
+	ring, err := a.loginKeyring(f, old, p)
 	if err != nil {
 		return err
 	}
@@ -215,7 +223,7 @@ func (a *app) login(f loginFlags) error {
 	if err != nil {
 		return err
 	}
-	a.redact(secret)
+	a.secrets.Add(secret)
 	store, timeout, err := a.tokens.Store()
 	if err != nil {
 		return err
@@ -229,19 +237,19 @@ func (a *app) login(f loginFlags) error {
 		if tok, err = fetcher.Fetch(a.ctx); err != nil {
 			return err
 		}
-		a.redact(tok.AccessToken)
+		a.secrets.Add(tok.AccessToken)
 	}
-	prev, prevErr := ring.Get(p.Name)
+	prev, prevErr := ring.GetFor(p)
 	t := time.Now()
-	if err := ring.Set(p.Name, secret); err != nil {
+	if err := ring.SetFor(p, secret); err != nil {
 		return err
 	}
 	a.log.Debug("secret stored", "backend", ring.Backend, "took", time.Since(t))
 	rollback := func() {
 		if prevErr == nil {
-			ring.Set(p.Name, prev)
+			ring.SetFor(p, prev)
 		} else {
-			ring.Remove(p.Name)
+			ring.RemoveFor(p)
 		}
 	}
 	// A replaced profile's old tokens belong to another identity or secret.
@@ -258,6 +266,7 @@ func (a *app) login(f loginFlags) error {
 		return err
 	}
 	a.log.Debug("config saved", "path", cfg.Path)
+	a.dropReplacedSecret(old, p)
 	if !f.noVerify {
 		if err := store.Put(broker.SlotFor(p, secret), tok); err != nil {
 			a.warnf("%v", err)

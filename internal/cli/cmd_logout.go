@@ -24,10 +24,13 @@ says which of them it found. The profile stays in the config file, so login can
 restore it; --forget removes it too. For the environment profile only the
 cached tokens are removed.
 
-The secret is looked for in the keyring NXCRED_KEYRING_BACKEND chooses now: a
-secret stored under another backend stays there until logout runs with that
-backend. --profile NAME also removes what a profile gone from the config file
-left in the keyring and the cache; a name with nothing anywhere is an error.`,
+The secret is removed from the keyring the profile records (login's
+--keyring), whatever NXCRED_KEYRING_BACKEND says; for a profile that records
+none (stored by an older nxcred, or gone from the config file), from the
+keyring NXCRED_KEYRING_BACKEND chooses now, else the OS default. logout names
+each keyring item it removed. --profile NAME also removes what a profile gone
+from the config file left in the keyring and the cache; a name with nothing
+anywhere is an error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.logout(profile, forget) },
 	}
@@ -74,14 +77,15 @@ func (a *app) logout(name string, forget bool) error {
 		_, err := config.Resolve(cfg, nil, config.Choice{Flag: name})
 		return err
 	}
-	ring, err := a.tokens.Keyring()
+	ring, err := a.logoutKeyring(p, inConfig)
 	if err != nil {
 		if !inConfig && !hadToken {
 			return unknown()
 		}
 		return err
 	}
-	hadSecret, err := ring.Remove(p.Name)
+	items, err := ring.RemoveFor(p)
+	hadSecret := len(items) > 0
 	if err != nil {
 		if !inConfig && !hadToken {
 			return unknown()
@@ -95,7 +99,7 @@ func (a *app) logout(name string, forget bool) error {
 	var removed, absent []string
 	keyringName := "the " + ring.Backend + " keyring"
 	if hadSecret {
-		removed = append(removed, "its secret from "+keyringName)
+		removed = append(removed, fmt.Sprintf("its secret from %s (item %s)", keyringName, strings.Join(items, " and item ")))
 	} else {
 		absent = append(absent, "no secret in "+keyringName)
 	}
@@ -132,10 +136,26 @@ func (a *app) logout(name string, forget bool) error {
 		}
 		a.infof("%s", msg)
 	}
-	if !hadSecret {
+	if !hadSecret && !recorded(p, inConfig) {
 		a.infof("hint: %s", otherKeyringHint(ring))
 	}
+	if env := a.getenv(keyring.EnvKeyringBackend); env != "" && recorded(p, inConfig) && env != p.Keyring {
+		a.infof("the secret of profile %s is kept in the %s keyring it records; %s=%s does not change that", p.Name, p.Keyring, keyring.EnvKeyringBackend, env)
+	}
 	return nil
+}
+
+// recorded reports whether logout looks in the keyring p records.
+func recorded(p *config.Profile, inConfig bool) bool { return inConfig && p.Keyring != "" }
+
+// logoutKeyring is where logout removes p's secret from: the keyring p
+// records, where login put it, whatever the environment says now; for a
+// profile that records none, the keyring a call would look in.
+func (a *app) logoutKeyring(p *config.Profile, inConfig bool) (*keyring.Keyring, error) {
+	if recorded(p, inConfig) {
+		return a.tokens.KeyringWith(keyring.BackendFor(p, ""))
+	}
+	return a.tokens.Keyring(p)
 }
 
 // otherKeyringHint says where a secret logout did not find may be: in the

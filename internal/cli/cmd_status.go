@@ -12,6 +12,7 @@ import (
 	"github.com/nxcred/nxcred/internal/broker"
 	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -53,20 +54,26 @@ func (a *app) status(name string) error {
 	if p.FromEnv {
 		row("secret", "from NXCRED_CLIENT_SECRET")
 		secret = envSecret
-	} else if ring, err := a.tokens.Keyring(); err != nil {
+	} else if ring, err := a.tokens.Keyring(p); err != nil {
 		secretErr = err
 		row("keyring", "unavailable")
 	} else {
 		row("keyring", fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason))
 		secret, secretErr = a.tokens.Secret(p, "")
+		state := "present"
 		switch {
 		case secretErr == nil:
-			row("secret", "present")
 		case errors.As(secretErr, new(*broker.SecretMissingError)):
-			row("secret", "missing")
+			state = "missing"
 		default:
-			row("secret", "unreadable")
+			state = "unreadable"
 		}
+		if keyring.LooksElsewhere(p, ring) {
+			// What this call found is not the profile's secret: say where
+			// that is, and why this shell looks elsewhere.
+			state = fmt.Sprintf("in %s (this shell's %s=%s looks in %s: %s there)", p.Keyring, keyring.EnvKeyringBackend, ring.Backend, ring.Backend, state)
+		}
+		row("secret", state)
 	}
 	store, _, err := a.tokens.Store()
 	if err != nil {

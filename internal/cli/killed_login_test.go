@@ -18,6 +18,7 @@ import (
 
 	kr "github.com/99designs/keyring"
 	jose "github.com/dvsekhvalnov/jose2go"
+	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 )
 
@@ -41,7 +42,10 @@ func TestKilledLoginFileKeyring(t *testing.T) {
 	p.vars["NXCRED_KEYRING_BACKEND"] = "file"
 	p.vars["NXCRED_KEYRING_PASSWORD"] = pw
 	dir := filepath.Join(p.vars["XDG_DATA_HOME"], "nxcred", "keyring")
-	item := filepath.Join(dir, "nxcred%2Fprod")
+	prof := &config.Profile{Name: "prod", Instance: "acme", Region: "eu", ClientID: scriptClientID}
+	// The file backend's name of the item: its key with "/" as %2F.
+	itemName := strings.ReplaceAll(keyring.ItemKey(prof), "/", "%2F")
+	item := filepath.Join(dir, itemName)
 	open := func() *keyring.Keyring {
 		k, err := keyring.New(keyring.Options{Backend: "file", FileDir: dir, Password: pw})
 		if err != nil {
@@ -126,7 +130,7 @@ func TestKilledLoginFileKeyring(t *testing.T) {
 			}
 		}
 
-		got, err := check.Get("prod")
+		got, err := check.GetFor(prof)
 		if err != nil || (got != stored && got != secret) {
 			t.Fatalf("round %d: after a killed login the secret = %q, %v; want %q (old) or %q (new)", i, got, err, stored, secret)
 		}
@@ -154,8 +158,8 @@ func TestKilledLoginFileKeyring(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
-	if !slices.Contains(names, "nxcred%2Fprod") {
-		t.Errorf("keyring folder holds %v, want the item nxcred%%2Fprod", names)
+	if !slices.Contains(names, itemName) {
+		t.Errorf("keyring folder holds %v, want the item %s", names, itemName)
 	}
 	if killed < kills {
 		t.Errorf("%d logins killed in %d rounds, want %d", killed, rounds, kills)

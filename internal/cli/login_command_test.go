@@ -25,23 +25,24 @@ func shellWords(t *testing.T, cmd string) []string {
 
 // TestLoginCommandRoundTrip: the login command every hint gives, typed into
 // a shell, stores the profile it was made from, exactly, from nothing and
-// over the profile itself; so running a hint never changes a profile.
+// over the profile itself; so running a hint never changes a profile. The
+// keyring the profile records is one of its settings: the command names it
+// (--keyring file), and no NXCRED_KEYRING_BACKEND is needed.
 func TestLoginCommandRoundTrip(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("needs sh")
 	}
 	profiles := []*config.Profile{
-		{Name: "default", Instance: "acme", Region: "eu", ClientID: "0oa1"},
+		{Name: "default", Instance: "acme", Region: "eu", ClientID: "0oa1", Keyring: "file"},
 		{Name: "prod", Instance: "acme", Region: "us", ClientID: "0oa1", Scope: "service:integration extra:read",
-			TokenURL: "https://login.example.com/oauth2/token", Hosts: []string{"api.example.com", "10.0.0.1:8443"}},
+			TokenURL: "https://login.example.com/oauth2/token", Hosts: []string{"api.example.com", "10.0.0.1:8443"}, Keyring: "file"},
 		{Name: "lab", ClientID: `a'b"c$(d)` + "`e`;f|g*~-", TokenURL: "http://127.0.0.1:8080/token?tenant=a&x=$y",
-			Hosts: []string{"lab.example.com"}},
-		{Name: "dash", Instance: "acme", Region: "pac", ClientID: "-x"},
+			Hosts: []string{"lab.example.com"}, Keyring: "file"},
+		{Name: "dash", Instance: "acme", Region: "pac", ClientID: "-x", Keyring: "file"},
 	}
 	for _, want := range profiles {
 		t.Run(want.Name, func(t *testing.T) {
 			env := testenv.New(t).With(map[string]string{
-				"NXCRED_KEYRING_BACKEND":  "file",
 				"NXCRED_KEYRING_PASSWORD": "pw",
 			})
 			cmd := want.LoginCommand()

@@ -49,6 +49,7 @@ type fileProfile struct {
 	Scope    string   `toml:"scope,omitempty"`
 	TokenURL string   `toml:"token_url,omitempty"`
 	Hosts    []string `toml:"hosts,omitempty"`
+	Keyring  string   `toml:"keyring,omitempty"`
 }
 
 // Error is a problem in the config file, with the line it is on when
@@ -171,7 +172,7 @@ func Parse(data []byte) (*Config, error) {
 	for name, fp := range fc.Profiles {
 		p := &Profile{
 			Name: name, Instance: fp.Instance, Region: fp.Region, ClientID: fp.ClientID,
-			Scope: fp.Scope, TokenURL: fp.TokenURL, Hosts: fp.Hosts,
+			Scope: fp.Scope, TokenURL: fp.TokenURL, Hosts: fp.Hosts, Keyring: fp.Keyring,
 		}
 		if err := p.Validate(); err != nil {
 			return nil, &Error{Path: "config", Line: lineOfKey(data, toml.Key{"profiles", name}), Msg: fmt.Sprintf("profile %s: %v", name, err)}
@@ -305,7 +306,7 @@ func (c *Config) Marshal() ([]byte, error) {
 	for name, p := range c.Profiles {
 		fc.Profiles[name] = fileProfile{
 			Instance: p.Instance, Region: p.Region, ClientID: p.ClientID,
-			Scope: p.Scope, TokenURL: p.TokenURL, Hosts: p.Hosts,
+			Scope: p.Scope, TokenURL: p.TokenURL, Hosts: p.Hosts, Keyring: p.Keyring,
 		}
 	}
 	var buf bytes.Buffer

@@ -37,6 +37,11 @@ func (p *Profile) loginCommand(goos string) string {
 	for _, h := range p.Hosts {
 		add("--host", h)
 	}
+	// Without it, login would store the secret in the OS default keyring
+	// and the profile would forget where it had it.
+	if p.Keyring != "" && p.Keyring != DefaultKeyring(goos) {
+		add("--keyring", p.Keyring)
+	}
 	return strings.Join(args, " ")
 }
 

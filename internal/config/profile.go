@@ -43,6 +43,10 @@ type Profile struct {
 	Hosts []string
 	// FromEnv marks the environment profile.
 	FromEnv bool
+	// Keyring is the backend login stored the secret in; "" for a profile
+	// written before nxcred recorded it (the environment or the OS
+	// default then chooses, as they did at that login).
+	Keyring string
 }
 
 // isName reports whether s is a profile name: a valid cache slot name (a
@@ -169,6 +173,11 @@ func (p *Profile) Validate() error {
 	}
 	for _, h := range p.Hosts {
 		if err := host.Validate(h); err != nil {
+			return err
+		}
+	}
+	if p.Keyring != "" {
+		if err := ValidateKeyring(p.Keyring); err != nil {
 			return err
 		}
 	}

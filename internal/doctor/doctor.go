@@ -8,10 +8,11 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"github.com/nxcred/nxcred/internal/token"
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/token"
 
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
@@ -42,9 +43,9 @@ type System struct {
 	EnvProfile *config.Profile
 	EnvErr     error
 
-	// Keyring is the keyring the token path opens; the keyring line names
-	// its backend.
-	Keyring func() (*keyring.Keyring, error)
+	// Keyring opens the keyring a call looks in for p's secret; the keyring
+	// line names its backend.
+	Keyring func(p *config.Profile) (*keyring.Keyring, error)
 	// Secret reads p's client secret as the token path does; a missing one
 	// is an error that is keyring.ErrNoSecret, with the login command as hint.
 	Secret func(p *config.Profile) (string, error)

@@ -68,7 +68,7 @@ func newSetup(t *testing.T) *fixture {
 	secrets := &redact.Set{}
 	u.s = System{
 		Out: u.out, Scrub: secrets.Clean, ConfigPath: u.s.ConfigPath,
-		Keyring: func() (*keyring.Keyring, error) { return u.keyring(), nil },
+		Keyring: func(*config.Profile) (*keyring.Keyring, error) { return u.keyring(), nil },
 		Secret: func(p *config.Profile) (string, error) {
 			s, err := u.keyring().Get(p.Name)
 			if errors.Is(err, keyring.ErrNoSecret) {
@@ -204,7 +204,7 @@ func TestRunSecretFailures(t *testing.T) {
 		t.Errorf("%d token requests without a secret, want none", u.srv.Hits())
 	}
 
-	u.s.Keyring = func() (*keyring.Keyring, error) {
+	u.s.Keyring = func(*config.Profile) (*keyring.Keyring, error) {
 		return keyring.New(keyring.Options{Backend: "bogus"})
 	}
 	out, _ = u.run(t)

@@ -25,10 +25,15 @@ func (d *run) checkSecret(p *config.Profile) string {
 		return secret
 	}
 	// Choosing the backend opens nothing; Secret opens it.
-	ring, err := d.s.Keyring()
+	ring, err := d.s.Keyring(p)
 	if err != nil {
 		d.report(failedWith("keyring", "", err))
 		return ""
+	}
+	if keyring.LooksElsewhere(p, ring) {
+		d.report(warned("keyring", fmt.Sprintf("profile %s keeps its secret in the %s keyring, but this shell's %s=%s makes calls look in %s",
+			p.Name, p.Keyring, keyring.EnvKeyringBackend, ring.Backend, ring.Backend),
+			fmt.Sprintf("unset %s, or store the secret there: %s", keyring.EnvKeyringBackend, loginFixIn(p, ring.Backend))))
 	}
 	backend := fmt.Sprintf("%s (%s)", ring.Backend, ring.Reason)
 	t := time.Now()
@@ -65,4 +70,12 @@ func (d *run) checkToken(p *config.Profile, secret string) {
 		return
 	}
 	d.report(passed("token", fmt.Sprintf("got a token valid for %s in %s (not cached)", lifetime, since(t))))
+}
+
+// loginFixIn is the login command that stores p's secret again, in the
+// backend keyring.
+func loginFixIn(p *config.Profile, backend string) string {
+	q := *p
+	q.Keyring = backend
+	return q.LoginCommand()
 }

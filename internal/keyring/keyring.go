@@ -18,10 +18,12 @@ import (
 
 	// Must run before keyring's init dials D-Bus; see the package doc.
 	_ "github.com/nxcred/nxcred/internal/busenv"
+	"github.com/nxcred/nxcred/internal/config"
 )
 
-// Backends are the keyring backends NXCRED_KEYRING_BACKEND may name.
-var Backends = []string{"secret-service", "keychain", "wincred", "kwallet", "pass", "keyctl", "file"}
+// Backends are the keyring backends NXCRED_KEYRING_BACKEND and a profile
+// may name.
+var Backends = config.KeyringBackends
 
 // ServiceName is the keyring service, collection-independent.
 const ServiceName = "nxcred"
@@ -36,8 +38,11 @@ var ErrNoSecret = errors.New("no client secret in the keyring")
 
 // Options configure the keyring.
 type Options struct {
-	// Backend is NXCRED_KEYRING_BACKEND; "" picks the OS default.
+	// Backend is the backend to use; "" picks the OS default.
 	Backend string
+	// Reason says what chose Backend, for messages: "" is
+	// NXCRED_KEYRING_BACKEND (see BackendFor).
+	Reason string
 	// FileDir is the file backend's folder (under XDG data).
 	FileDir string
 	// Password is NXCRED_KEYRING_PASSWORD, for the file backend.
@@ -45,6 +50,9 @@ type Options struct {
 	// Prompt asks for the file backend's password on the terminal; it
 	// returns ErrNoTerminal when there is none. nil never prompts.
 	Prompt func(prompt string) (string, error)
+	// NoPrompt says why Prompt is nil, for the error that asks for the
+	// password instead ("nxcred kubectl never asks on the terminal").
+	NoPrompt string
 	// KeyctlScope is NXCRED_KEYCTL_SCOPE; "" is "user".
 	KeyctlScope string
 	// PassDir is the pass backend's store; "" is pass's own default.
@@ -88,25 +96,19 @@ func (e *Error) Unwrap() error { return e.Err }
 // Hint tells the user what to do.
 func (e *Error) Hint() string { return e.HintText }
 
-const headlessHint = "on a headless machine use NXCRED_KEYRING_BACKEND=file with NXCRED_KEYRING_PASSWORD, or keyctl; in CI use the environment profile (NXCRED_CLIENT_ID, NXCRED_CLIENT_SECRET)"
+const headlessHint = "on a headless machine log in with --keyring keyctl, pass or file, and the profile remembers where its secret is; in CI use the environment profile (NXCRED_CLIENT_ID, NXCRED_CLIENT_SECRET)"
 
-// DefaultBackend is the backend used when NXCRED_KEYRING_BACKEND is unset.
-func DefaultBackend() string {
-	switch runtime.GOOS {
-	case "darwin":
-		return "keychain"
-	case "windows":
-		return "wincred"
-	case "linux":
-		return "secret-service"
-	}
-	return ""
-}
+// DefaultBackend is the backend used when neither NXCRED_KEYRING_BACKEND
+// nor the profile names one.
+func DefaultBackend() string { return config.DefaultKeyring(runtime.GOOS) }
 
 // New chooses the backend. It opens nothing yet: the first operation
 // does.
 func New(opts Options) (*Keyring, error) {
-	k := &Keyring{Backend: opts.Backend, Reason: "NXCRED_KEYRING_BACKEND", opts: opts, now: time.Now, after: time.After}
+	k := &Keyring{Backend: opts.Backend, Reason: opts.Reason, opts: opts, now: time.Now, after: time.After}
+	if k.Reason == "" {
+		k.Reason = EnvKeyringBackend
+	}
 	if k.Backend == "" {
 		k.Backend, k.Reason = DefaultBackend(), "default on "+runtime.GOOS
 	}
@@ -118,7 +120,7 @@ func New(opts Options) (*Keyring, error) {
 	}
 	if !slices.Contains(Backends, k.Backend) {
 		return nil, &Error{
-			Msg:      fmt.Sprintf("unknown keyring backend %q (NXCRED_KEYRING_BACKEND)", k.Backend),
+			Msg:      fmt.Sprintf("unknown keyring backend %q (%s)", k.Backend, k.Reason),
 			HintText: "choose one of " + strings.Join(Backends, ", "),
 		}
 	}
@@ -185,9 +187,13 @@ func (k *Keyring) filePassword(string) (string, error) {
 		return k.filePw, nil
 	}
 	if k.opts.Prompt == nil {
+		why := "there is no terminal to ask it on"
+		if k.opts.NoPrompt != "" {
+			why = k.opts.NoPrompt
+		}
 		return "", &Error{
-			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
-			HintText: "set NXCRED_KEYRING_PASSWORD",
+			Msg:      "the file keyring needs its password and " + why,
+			HintText: FilePasswordHint(),
 		}
 	}
 	k.prompting.Store(true)
@@ -199,7 +205,7 @@ func (k *Keyring) filePassword(string) (string, error) {
 	if errors.Is(err, ErrNoTerminal) {
 		return "", &Error{
 			Msg:      "the file keyring needs its password and there is no terminal to ask it on",
-			HintText: "set NXCRED_KEYRING_PASSWORD",
+			HintText: FilePasswordHint(),
 		}
 	}
 	if err == nil {
@@ -266,7 +272,11 @@ func (k *Keyring) openError(err error, debug string) error {
 			HintText: headlessHint,
 			Err:      err,
 		}
-	case k.Backend == "kwallet" && strings.Contains(reason, "not provided by any .service files"):
+	// The bus answers a name nothing owns or can start with ServiceUnknown
+	// ("... was not provided by any .service files"); a .service file whose
+	// program is missing gives Spawn.ExecFailed ("Failed to execute
+	// program org.kde.kwalletd5"). Either way KWallet is not running.
+	case k.Backend == "kwallet" && (strings.Contains(reason, "not provided by any .service files") || strings.Contains(reason, "ServiceUnknown") || strings.Contains(reason, "Failed to execute program")):
 		return &Error{
 			Msg:      "no KWallet on the session bus (kwalletd5 is not running)",
 			HintText: headlessHint,
@@ -376,68 +386,81 @@ func (k *Keyring) opError(what string, err error) error {
 	return &Error{Msg: fmt.Sprintf("keyring %s: %s failed: %v", k.Backend, what, err), HintText: headlessHint, Err: err}
 }
 
+// itemKey is the name an nxcred before per-configuration names gave the
+// secret of profile: nxcred/<profile>. Get, Set and Remove still use it;
+// GetFor, SetFor and RemoveFor use ItemKey and move a secret found under it.
 func itemKey(profile string) string { return ServiceName + "/" + profile }
 
-// Get returns the client secret of profile, or ErrNoSecret.
+// Get returns the client secret stored under profile's old name
+// (nxcred/<profile>), or ErrNoSecret.
 func (k *Keyring) Get(profile string) (string, error) {
-	return k.do("read", func(r keyring.Keyring) (string, error) {
-		it, err := r.Get(itemKey(profile))
-		if err == nil && len(it.Data) == 0 {
-			err = keyring.ErrKeyNotFound
-		}
-		return string(it.Data), err
-	})
+	return k.do("read", func(r keyring.Keyring) (string, error) { return k.get(r, itemKey(profile)) })
 }
 
-// Set stores the client secret of profile.
+func (k *Keyring) get(r keyring.Keyring, key string) (string, error) {
+	it, err := r.Get(key)
+	if err == nil && len(it.Data) == 0 {
+		err = keyring.ErrKeyNotFound
+	}
+	return string(it.Data), err
+}
+
+// Set stores the client secret under profile's old name (nxcred/<profile>).
 func (k *Keyring) Set(profile, secret string) error {
 	_, err := k.do("write", func(r keyring.Keyring) (string, error) {
-		if k.Backend == "pass" {
-			if err := k.checkPassInit(profile); err != nil {
-				return "", err
-			}
-		}
-		if k.Backend == "file" {
-			// The file backend checks its password only when it decrypts;
-			// writing with a mistyped one would split the store in two.
-			// Only nxcred's own items count: a stray file is not a check.
-			if keys, err := r.Keys(); err == nil {
-				for _, key := range keys {
-					if strings.HasPrefix(key, ServiceName+"/") {
-						if _, err := r.Get(key); err != nil {
-							return "", err
-						}
-						break
-					}
-				}
-			}
-		}
-		return "", r.Set(keyring.Item{
-			Key:         itemKey(profile),
-			Data:        []byte(secret),
-			Label:       "nxcred: Nexthink client secret of profile " + profile,
-			Description: "Nexthink API client secret (nxcred)",
-		})
+		return "", k.set(r, itemKey(profile), "nxcred: Nexthink client secret of profile "+profile, secret)
 	})
 	return err
 }
 
-// Remove deletes the client secret of profile. removed says whether the
-// keyring held one: logout must not claim it removed a secret it never
-// found. A missing one is not an error.
-func (k *Keyring) Remove(profile string) (removed bool, err error) {
-	_, err = k.do("delete", func(r keyring.Keyring) (string, error) {
-		// The Secret Service and KWallet backends answer a Remove of a
-		// missing item with success: only a Get tells.
-		if k.Backend == "secret-service" || k.Backend == "kwallet" {
-			if _, err := r.Get(itemKey(profile)); errors.Is(err, keyring.ErrKeyNotFound) {
-				return "", err
+func (k *Keyring) set(r keyring.Keyring, key, label, secret string) error {
+	if k.Backend == "pass" {
+		if err := k.checkPassInit(key); err != nil {
+			return err
+		}
+	}
+	if k.Backend == "file" {
+		// The file backend checks its password only when it decrypts;
+		// writing with a mistyped one would split the store in two.
+		// Only nxcred's own items count: a stray file is not a check.
+		if keys, err := r.Keys(); err == nil {
+			for _, key := range keys {
+				if strings.HasPrefix(key, ServiceName+"/") {
+					if _, err := r.Get(key); err != nil {
+						return err
+					}
+					break
+				}
 			}
 		}
-		return "", r.Remove(itemKey(profile))
+	}
+	return r.Set(keyring.Item{
+		Key:         key,
+		Data:        []byte(secret),
+		Label:       label,
+		Description: "Nexthink API client secret (nxcred)",
 	})
+}
+
+// Remove deletes the client secret stored under profile's old name.
+// removed says whether the keyring held one: logout must not claim it
+// removed a secret it never found. A missing one is not an error.
+func (k *Keyring) Remove(profile string) (removed bool, err error) {
+	_, err = k.do("delete", func(r keyring.Keyring) (string, error) { return "", k.remove(r, itemKey(profile)) })
 	if errors.Is(err, ErrNoSecret) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// remove deletes key; a missing item is keyring.ErrKeyNotFound.
+func (k *Keyring) remove(r keyring.Keyring, key string) error {
+	// The Secret Service and KWallet backends answer a Remove of a
+	// missing item with success: only a Get tells.
+	if k.Backend == "secret-service" || k.Backend == "kwallet" {
+		if _, err := r.Get(key); errors.Is(err, keyring.ErrKeyNotFound) {
+			return err
+		}
+	}
+	return r.Remove(key)
 }

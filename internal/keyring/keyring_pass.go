@@ -23,12 +23,12 @@ func (k *Keyring) passStoreDir() (string, error) {
 }
 
 // checkPassInit fails with the way out when pass has no GnuPG key to
-// encrypt profile's item to. pass looks for a .gpg-id in the item's folder
+// encrypt the item key to. pass looks for a .gpg-id in the item's folder
 // and each one above it up to the store, unless PASSWORD_STORE_KEY names the
 // keys (pass reads it from the environment nxcred passes on); with neither,
 // pass insert prints "You must run: pass init your-gpg-id" on its own
 // and nxcred would only see "exit status 1".
-func (k *Keyring) checkPassInit(profile string) error {
+func (k *Keyring) checkPassInit(key string) error {
 	if os.Getenv("PASSWORD_STORE_KEY") != "" {
 		return nil
 	}
@@ -36,7 +36,7 @@ func (k *Keyring) checkPassInit(profile string) error {
 	if err != nil {
 		return err
 	}
-	for rel := filepath.Join(ServiceName, itemKey(profile)); ; rel = filepath.Dir(rel) {
+	for rel := filepath.Join(ServiceName, key); ; rel = filepath.Dir(rel) {
 		if fi, err := os.Stat(filepath.Join(dir, rel, ".gpg-id")); err == nil && fi.Mode().IsRegular() {
 			return nil
 		}

@@ -46,7 +46,7 @@ func TestCheckPassInit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = k.checkPassInit("prod")
+			err = k.checkPassInit(itemKey("prod"))
 			if tt.ok {
 				if err != nil {
 					t.Errorf("checkPassInit(prod) = %v, want nil", err)

@@ -159,8 +159,8 @@ func TestKeyringNoPassword(t *testing.T) {
 	}
 	err = k.Set("prod", testSecret)
 	ke := keyringError(t, "Set(prod) with no password and no terminal", err)
-	if ke.Hint() != "set NXCRED_KEYRING_PASSWORD" {
-		t.Errorf("hint = %q, want %q", ke.Hint(), "set NXCRED_KEYRING_PASSWORD")
+	if ke.Hint() != FilePasswordHint() {
+		t.Errorf("hint = %q, want %q", ke.Hint(), FilePasswordHint())
 	}
 	if !strings.Contains(ke.Error(), "no terminal") {
 		t.Errorf("error = %q, want it to say there is no terminal", ke.Error())
@@ -246,7 +246,7 @@ func TestKeyringSecretServiceWithoutBus(t *testing.T) {
 	if !strings.Contains(ke.Error(), "needs a D-Bus session bus") {
 		t.Errorf("error = %q, want it to say a D-Bus session bus is needed", ke.Error())
 	}
-	if !strings.Contains(ke.Hint(), "NXCRED_KEYRING_BACKEND=file") {
+	if !strings.Contains(ke.Hint(), "--keyring keyctl, pass or file") {
 		t.Errorf("hint = %q, want the headless choices", ke.Hint())
 	}
 }

@@ -91,12 +91,12 @@ client id %s, client secret %s (a throwaway)
 In another shell:
 
   printf %%s %s | %snxcred login --profile demo --instance demo --region eu \
-      --client-id %s --token-url %s --client-secret-stdin
+      --client-id %s --token-url %s%s --client-secret-stdin
   %snxcred token --profile demo
   %snxcred token --profile demo --format json
 
 %s
-`, srv.TokenURL(), clientID, secret, secret, certEnv, clientID, srv.TokenURL(), certEnv, certEnv, lifetimeNote(*lifetime))
+`, srv.TokenURL(), clientID, secret, secret, certEnv, clientID, srv.TokenURL(), keyringFlag(), certEnv, certEnv, lifetimeNote(*lifetime))
 
 	<-ctx.Done()
 	fmt.Fprintf(stdout, "\n%d token requests served\n", srv.Hits())

@@ -144,3 +144,25 @@ func TestLifetimeAdvice(t *testing.T) {
 		t.Errorf("fake-nexthink -h = %d:\n%s\nwant exit 0 and the lifetime that shows a refresh", code, help.String())
 	}
 }
+
+// TestLoginLineKeyring: where the OS keyring cannot be opened (this test
+// process has no session bus), the printed login line names the keyring
+// login would recommend, so it works as printed without a terminal; on a
+// machine whose OS keyring works it names none.
+func TestLoginLineKeyring(t *testing.T) {
+	if got := keyringFlag(); runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "disabled:" && !strings.HasPrefix(got, " --keyring ") {
+		t.Errorf("keyringFlag() without a session bus = %q, want a --keyring", got)
+	}
+	prev := keyringFlag
+	t.Cleanup(func() { keyringFlag = prev })
+	keyringFlag = func() string { return " --keyring keyctl" }
+	out, _ := started(t)
+	if !regexp.MustCompile(`--token-url http://127\.0\.0\.1:\d+/oauth2/default/v1/token --keyring keyctl --client-secret-stdin\n`).MatchString(out) {
+		t.Errorf("printout has no --keyring keyctl in its login line:\n%s", out)
+	}
+	keyringFlag = func() string { return "" }
+	out, _ = started(t)
+	if !regexp.MustCompile(`--token-url http://127\.0\.0\.1:\d+/oauth2/default/v1/token --client-secret-stdin\n`).MatchString(out) {
+		t.Errorf("printout with a working OS keyring names a keyring:\n%s", out)
+	}
+}
