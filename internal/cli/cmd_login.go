@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/broker"
+	"github.com/nxcred/nxcred/internal/cache"
 	"github.com/nxcred/nxcred/internal/config"
 	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/token"
@@ -230,15 +231,42 @@ func (a *app) login(f loginFlags) error {
 	}
 	var tok token.Token
 	if !f.noVerify {
-		fetcher, err := a.tokens.Fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
-		if err != nil {
+		if tok, err = a.checkWithNexthink(p, secret, timeout); err != nil {
 			return err
 		}
-		if tok, err = fetcher.Fetch(a.ctx); err != nil {
-			return err
-		}
-		a.secrets.Add(tok.AccessToken)
 	}
+	if err := a.saveLogin(cfg, f, p, ring, store, secret); err != nil {
+		return err
+	}
+	a.dropReplacedSecret(old, p)
+	verified := "not checked (--no-verify)"
+	if !f.noVerify {
+		verified = "checked with Nexthink"
+		if err := store.Put(broker.SlotFor(p, secret), tok); err != nil {
+			a.warnf("%v", err)
+		}
+	}
+	a.infof("profile %s saved: secret in the %s keyring, %s", p.Name, ring.Backend, verified)
+	return nil
+}
+
+// checkWithNexthink fetches a token with the new secret: a wrong one fails
+// login before anything is stored.
+func (a *app) checkWithNexthink(p *config.Profile, secret string, timeout time.Duration) (token.Token, error) {
+	fetcher, err := a.tokens.Fetcher(p, secret, timeout, "NXCRED_TIMEOUT")
+	if err != nil {
+		return token.Token{}, err
+	}
+	tok, err := fetcher.Fetch(a.ctx)
+	a.secrets.Add(tok.AccessToken)
+	return tok, err
+}
+
+// saveLogin stores the secret, drops the profile's cached tokens (they
+// belong to another identity or secret) and saves the config. If either of
+// the last two fails, the keyring gets its previous secret back, so a
+// failed login changes nothing.
+func (a *app) saveLogin(cfg *config.Config, f loginFlags, p *config.Profile, ring *keyring.Keyring, store *cache.Store, secret string) error {
 	prev, prevErr := ring.GetFor(p)
 	t := time.Now()
 	if err := ring.SetFor(p, secret); err != nil {
@@ -252,7 +280,6 @@ func (a *app) login(f loginFlags) error {
 			ring.RemoveFor(p)
 		}
 	}
-	// A replaced profile's old tokens belong to another identity or secret.
 	if err := store.Remove(p.SlotName()); err != nil {
 		rollback()
 		return err
@@ -266,16 +293,5 @@ func (a *app) login(f loginFlags) error {
 		return err
 	}
 	a.log.Debug("config saved", "path", cfg.Path)
-	a.dropReplacedSecret(old, p)
-	if !f.noVerify {
-		if err := store.Put(broker.SlotFor(p, secret), tok); err != nil {
-			a.warnf("%v", err)
-		}
-	}
-	verified := "checked with Nexthink"
-	if f.noVerify {
-		verified = "not checked (--no-verify)"
-	}
-	a.infof("profile %s saved: secret in the %s keyring, %s", p.Name, ring.Backend, verified)
 	return nil
 }

@@ -44,25 +44,12 @@ func (a *app) logout(name string, forget bool) error {
 	if err != nil {
 		return err
 	}
-	// A profile gone from the config may still have a secret and tokens:
-	// --profile NAME removes them by name. A name with none is a mistake.
-	var p *config.Profile
-	inConfig := true
-	if name != "" && name != config.EnvProfileName && cfg.Profiles[name] == nil {
-		if err := config.ValidateName(name); err != nil {
-			return &usageError{err: err}
-		}
-		p, inConfig = &config.Profile{Name: name}, false
-	} else if p, _, err = a.tokens.Resolve(broker.Request{Profile: name}); err != nil {
-		return err
-	}
-	store, _, err := a.tokens.Store()
+	p, inConfig, err := a.logoutTarget(cfg, name)
 	if err != nil {
 		return err
 	}
-	_, statErr := os.Stat(store.Path(p.SlotName()))
-	hadToken := !errors.Is(statErr, fs.ErrNotExist)
-	if err := store.Remove(p.SlotName()); err != nil {
+	hadToken, err := a.removeCachedToken(p)
+	if err != nil {
 		return err
 	}
 	if p.FromEnv {
@@ -73,61 +60,104 @@ func (a *app) logout(name string, forget bool) error {
 		}
 		return nil
 	}
-	unknown := func() error {
+	ring, items, err := a.removeSecret(p, inConfig)
+	if !inConfig && !hadToken && (err != nil || len(items) == 0) {
+		// A name that is nowhere is a mistake: the resolver's error
+		// lists the profiles.
 		_, err := config.Resolve(cfg, nil, config.Choice{Flag: name})
 		return err
 	}
-	ring, err := a.logoutKeyring(p, inConfig)
 	if err != nil {
-		if !inConfig && !hadToken {
-			return unknown()
-		}
 		return err
 	}
-	items, err := ring.RemoveFor(p)
-	hadSecret := len(items) > 0
-	if err != nil {
-		if !inConfig && !hadToken {
-			return unknown()
-		}
-		return err
-	}
-	if !inConfig && !hadToken && !hadSecret {
-		return unknown()
-	}
-
-	var removed, absent []string
-	keyringName := "the " + ring.Backend + " keyring"
-	if hadSecret {
-		removed = append(removed, fmt.Sprintf("its secret from %s (item %s)", keyringName, strings.Join(items, " and item ")))
-	} else {
-		absent = append(absent, "no secret in "+keyringName)
-	}
-	if hadToken {
-		removed = append(removed, "its cached token")
-	} else {
-		absent = append(absent, "no cached token")
-	}
-	forgotten := false
+	r := logoutReport{p: p, inConfig: inConfig, ring: ring, items: items, hadToken: hadToken}
 	if forget && inConfig {
 		cfg.Delete(p.Name)
 		if err := cfg.Save(); err != nil {
 			return err
 		}
-		removed = append(removed, "its entry in "+cfg.Path)
-		forgotten = true
+		r.forgotten = cfg.Path
+	}
+	a.reportLogout(r)
+	return nil
+}
+
+// logoutTarget is the profile logout works on. A profile gone from the
+// config may still have a secret and tokens: --profile NAME removes them by
+// name (inConfig false).
+func (a *app) logoutTarget(cfg *config.Config, name string) (p *config.Profile, inConfig bool, err error) {
+	if name != "" && name != config.EnvProfileName && cfg.Profiles[name] == nil {
+		if err := config.ValidateName(name); err != nil {
+			return nil, false, &usageError{err: err}
+		}
+		return &config.Profile{Name: name}, false, nil
+	}
+	p, _, err = a.tokens.Resolve(broker.Request{Profile: name})
+	return p, true, err
+}
+
+// removeCachedToken removes p's cached token and says whether there was one.
+func (a *app) removeCachedToken(p *config.Profile) (bool, error) {
+	store, _, err := a.tokens.Store()
+	if err != nil {
+		return false, err
+	}
+	_, statErr := os.Stat(store.Path(p.SlotName()))
+	hadToken := !errors.Is(statErr, fs.ErrNotExist)
+	return hadToken, store.Remove(p.SlotName())
+}
+
+// removeSecret removes p's secret from the keyring logout looks in, and
+// returns that keyring and the items it removed.
+func (a *app) removeSecret(p *config.Profile, inConfig bool) (*keyring.Keyring, []string, error) {
+	ring, err := a.logoutKeyring(p, inConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := ring.RemoveFor(p)
+	return ring, items, err
+}
+
+// logoutReport is what logout removed and found.
+type logoutReport struct {
+	p        *config.Profile
+	inConfig bool
+	ring     *keyring.Keyring
+	items    []string
+	hadToken bool
+	// forgotten is the config file the profile was removed from, if any.
+	forgotten string
+}
+
+// reportLogout says exactly what logout removed and what it did not find.
+func (a *app) reportLogout(r logoutReport) {
+	p := r.p
+	var removed, absent []string
+	keyringName := "the " + r.ring.Backend + " keyring"
+	if len(r.items) > 0 {
+		removed = append(removed, fmt.Sprintf("its secret from %s (item %s)", keyringName, strings.Join(r.items, " and item ")))
+	} else {
+		absent = append(absent, "no secret in "+keyringName)
+	}
+	if r.hadToken {
+		removed = append(removed, "its cached token")
+	} else {
+		absent = append(absent, "no cached token")
+	}
+	if r.forgotten != "" {
+		removed = append(removed, "its entry in "+r.forgotten)
 	}
 	what := "profile " + p.Name
 	switch {
-	case !inConfig:
+	case !r.inConfig:
 		what += " (not in the config file)"
-	case forgotten:
+	case r.forgotten != "":
 		what += " forgotten"
 	}
 	if len(removed) == 0 {
 		a.infof("%s: nothing to remove: %s", what, strings.Join(absent, ", "))
 	} else {
-		if inConfig && !forgotten {
+		if r.inConfig && r.forgotten == "" {
 			what += " logged out"
 		}
 		msg := what + ": removed " + joinAnd(removed)
@@ -136,13 +166,12 @@ func (a *app) logout(name string, forget bool) error {
 		}
 		a.infof("%s", msg)
 	}
-	if !hadSecret && !recorded(p, inConfig) {
-		a.infof("hint: %s", otherKeyringHint(ring))
+	if len(r.items) == 0 && !recorded(p, r.inConfig) {
+		a.infof("hint: %s", otherKeyringHint(r.ring))
 	}
-	if env := a.getenv(keyring.EnvKeyringBackend); env != "" && recorded(p, inConfig) && env != p.Keyring {
+	if env := a.getenv(keyring.EnvKeyringBackend); env != "" && recorded(p, r.inConfig) && env != p.Keyring {
 		a.infof("the secret of profile %s is kept in the %s keyring it records; %s=%s does not change that", p.Name, p.Keyring, keyring.EnvKeyringBackend, env)
 	}
-	return nil
 }
 
 // recorded reports whether logout looks in the keyring p records.
