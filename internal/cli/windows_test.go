@@ -26,6 +26,7 @@ import (
 	"github.com/danieljoos/wincred"
 
 	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/wine"
 )
 
@@ -88,12 +89,13 @@ func noSecretIn(t *testing.T, dir string) {
 
 // TestWindowsWincred: with no NXCRED_KEYRING_BACKEND, login stores the
 // secret in the Credential Manager as the generic credential
-// nxcred:nxcred:nxcred/<profile> (the name the README gives), status and
-// token use it, no file holds it, and logout removes it.
+// nxcred:nxcred:nxcred/<profile>@<digest> (the name the README gives) and
+// records the backend in the profile, status and token use it, no file
+// holds it, and logout removes it.
 func TestWindowsWincred(t *testing.T) {
 	p := newProcEnv(t).withoutEnvProfile()
 	profile := uniqueProfile("wincred")
-	target := "nxcred:nxcred:nxcred/" + profile
+	target := "nxcred:nxcred:" + keyring.ItemKey(&config.Profile{Name: profile, Instance: "acme", Region: "eu", ClientID: scriptClientID, TokenURL: p.srv.TokenURL()})
 	t.Cleanup(func() {
 		if c, err := wincred.GetGenericCredential(target); err == nil {
 			c.Delete()
@@ -114,7 +116,7 @@ func TestWindowsWincred(t *testing.T) {
 	}
 
 	status, _ := mustRun(t, p, "", "status", "--profile", profile)
-	for _, re := range []string{`(?m)^keyring:\s+wincred \(default on windows\)$`, `(?m)^secret:\s+present$`, `(?m)^cached token:\s+valid for `} {
+	for _, re := range []string{`(?m)^keyring:\s+wincred \(recorded in profile ` + regexp.QuoteMeta(profile) + `\)$`, `(?m)^secret:\s+present$`, `(?m)^cached token:\s+valid for `} {
 		if !regexp.MustCompile(re).MatchString(status) {
 			t.Errorf("status does not match %s:\n%s", re, status)
 		}
@@ -132,7 +134,7 @@ func TestWindowsWincred(t *testing.T) {
 	noSecretIn(t, p.home)
 
 	_, stderr = mustRun(t, p, "", "logout", "--profile", profile)
-	if want := "nxcred: profile " + profile + " logged out: removed its secret from the wincred keyring and its cached token\n"; stderr != want {
+	if want := "nxcred: profile " + profile + " logged out: removed its secret from the wincred keyring (item " + strings.TrimPrefix(target, "nxcred:nxcred:") + ") and its cached token\n"; stderr != want {
 		t.Errorf("logout stderr = %q, want %q", stderr, want)
 	}
 	if _, err := wincred.GetGenericCredential(target); err == nil {
