@@ -74,7 +74,8 @@ func (a *app) serve(profile, listen string, printEnv bool, envFile string) error
 			fmt.Fprintln(a.stdout, kv)
 		}
 	}
-	a.infof("serving %s on %s until Ctrl-C", r.Profile.Label(), info.BaseURL)
+	up, _ := a.upstream(r)
+	a.infof("serving %s (API %s) on %s until Ctrl-C", r.Profile.Label(), up, info.BaseURL)
 	a.infof("API base URL (key included): %s", info.ProxyURL)
 	a.infof("token URL: %s", info.TokenURL)
 	a.infof("client id: %s  client secret: %s", info.ClientID, info.ClientSecret)
