@@ -15,13 +15,28 @@ wine cmd /c exit 0 >/dev/null 2>&1
 export NXCRED_EXE='Z:\lane\nxcred.exe'
 # internal/wine's test checks that Wine is detected here.
 export NXCRED_WINDOWS_LANE=1
+run_pkg() {
+  (cd "/src/$1" && wine "/lane/$2.test.exe" -test.v=test2json -test.count=1 -test.timeout=6m \
+    ${LANE_RUN:+"-test.run=$LANE_RUN"} >"/out/$2.out" 2>&1)
+}
 while read -r pkg; do
   name=$(echo "$pkg" | sed 's|^\.$|nxcred|; s|/|_|g')
   start=$(date +%s)
   printf '%-24s ' "$pkg"
-  (cd "/src/$pkg" && wine "/lane/$name.test.exe" -test.v=test2json -test.count=1 -test.timeout=6m \
-    ${LANE_RUN:+"-test.run=$LANE_RUN"} >"/out/$name.out" 2>&1)
+  run_pkg "$pkg" "$name"
   rc=$?
+  # Wine itself, not a test, failed when the binary's connection to the
+  # wineserver broke before any test ran (seen once in many runs: "wine
+  # client error:0: recvmsg: Connection reset by peer"): start a new
+  # wineserver and run the package once more, saying so. A test that ran
+  # and failed is never run again.
+  if [ $rc != 0 ] && grep -q '^wine client error' "/out/$name.out" && ! grep -q '"Action":"run"' "/out/$name.out"; then
+    printf '(wineserver lost: %s; restarted, running again) ' "$(grep -m1 '^wine client error' "/out/$name.out")"
+    wineserver -k >/dev/null 2>&1
+    wine cmd /c exit 0 >/dev/null 2>&1
+    run_pkg "$pkg" "$name"
+    rc=$?
+  fi
   echo $rc >"/out/$name.rc"
   echo $(($(date +%s) - start)) >"/out/$name.secs"
   if [ $rc = 0 ]; then echo "ok ($(cat "/out/$name.secs")s)"; else echo "FAIL (exit $rc)"; fi
