@@ -32,7 +32,8 @@ type scriptNxAPI struct {
 
 // cmdNxAPI drives it:
 //
-//	nxapi start RATE     start it; sets NXAPI_HOST (127.0.0.1:port) and OTHER_URL
+//	nxapi start RATE     start it; sets NXAPI_HOST (127.0.0.1:port), NXAPI_HOST_VIA_NAME
+//	                     (example.com:port, for the script proxy) and OTHER_URL
 //	nxapi failed N       exactly N requests were refused (expired or unknown token)
 //	nxapi served MIN     at least MIN requests were served
 //	nxapi other N        the redirect target got exactly N requests, none with a token
@@ -86,7 +87,11 @@ func cmdNxAPI(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}))
 		ts.Defer(api.srv.Close)
-		ts.Setenv("NXAPI_HOST", strings.TrimPrefix(api.srv.URL, "https://"))
+		host := strings.TrimPrefix(api.srv.URL, "https://")
+		ts.Setenv("NXAPI_HOST", host)
+		// example.com is in the test certificate; the script proxy
+		// tunnels it to loopback (proxy start).
+		ts.Setenv("NXAPI_HOST_VIA_NAME", strings.Replace(host, "127.0.0.1", "example.com", 1))
 		ts.Setenv("OTHER_URL", api.other.URL)
 	case "failed":
 		want := atoi(ts, args, 1)
