@@ -21,12 +21,12 @@ func (s *suite) defineCases() {
 	}
 	add(&tcase{key: "token-file", label: "`nxcred token` hit, file keyring", bin: s.nxcred, args: []string{"token"}, env: s.fileVars, check: s.checkRaw, hit: true})
 	add(&tcase{key: "probe-file", label: "file keyring alone: Open + Get (bench/keyringprobe)", bin: s.probe,
-		args: []string{"-backend", "file", "-dir", filepath.Join(envValue(s.fileVars, "XDG_DATA_HOME"), "nxcred", "keyring"), "filekr"},
+		args: []string{"-backend", "file", "-dir", filepath.Join(envValue(s.fileVars, "XDG_DATA_HOME"), "nxcred", "keyring"), s.itemKey("filekr")},
 		env:  s.fileVars, check: checkPrefix("open_us=")})
 	if s.ss != nil {
 		add(&tcase{key: "token-ss", label: "`nxcred token` hit, secret-service keyring (gnome-keyring)", bin: s.nxcred, args: []string{"token"}, env: s.ssVars, check: s.checkRaw, hit: true})
 		add(&tcase{key: "probe-ss", label: "secret-service alone: Open + Get (bench/keyringprobe)", bin: s.probe,
-			args: []string{"-backend", "secret-service", "sskr"}, env: s.ssVars, check: checkPrefix("open_us=")})
+			args: []string{"-backend", "secret-service", s.itemKey("sskr")}, env: s.ssVars, check: checkPrefix("open_us=")})
 	}
 	add(&tcase{key: "kubectl", label: "`nxcred kubectl` hit (ExecCredential v1)", bin: s.nxcred, args: []string{"kubectl"},
 		env: setEnv(s.envVars, "KUBERNETES_EXEC_INFO", kubeExecInfo),

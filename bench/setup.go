@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nxcred/nxcred/internal/config"
+	"github.com/nxcred/nxcred/internal/keyring"
 	"github.com/nxcred/nxcred/internal/oauth/oauthtest"
 	"github.com/nxcred/nxcred/internal/testenv"
 )
@@ -228,6 +230,12 @@ func (s *suite) login(env []string, profile string) error {
 		"--instance", benchInstance, "--region", benchRegion,
 		"--client-id", benchClientID, "--token-url", s.srv.TokenURL(), "--client-secret-stdin")
 	return err
+}
+
+// itemKey is the keyring item login stores profile's secret under.
+func (s *suite) itemKey(profile string) string {
+	return keyring.ItemKey(&config.Profile{Name: profile, Instance: benchInstance, Region: benchRegion,
+		ClientID: benchClientID, TokenURL: s.srv.TokenURL()})
 }
 
 // runSetup runs nxcred once outside any measurement.

@@ -1,11 +1,14 @@
 // Command keyringprobe is the keyring's own cost, for bench: a process that
-// opens 99designs/keyring the way auth/keyring.go does (same backend, service,
-// collection and folder) and reads one client secret, and nothing else. bench
+// opens 99designs/keyring the way internal/keyring does (same backend,
+// service, collection and folder) and reads one client secret, and nothing
+// else. bench
 // times it like nxcred and subtracts the hello-world floor; what remains is
 // what any program pays to read a secret from that keyring, package init and
 // D-Bus connection included.
 //
-//	keyringprobe -backend file -dir $XDG_DATA_HOME/nxcred/keyring PROFILE
+//	keyringprobe -backend file -dir $XDG_DATA_HOME/nxcred/keyring ITEM
+//
+// ITEM is the keyring item's key (keyring.ItemKey: nxcred/<profile>@<digest>).
 //
 // It prints the in-process durations of Open and Get in microseconds and the
 // length of the secret, never the secret.
@@ -28,7 +31,7 @@ func main() {
 	dir := flag.String("dir", "", "the file backend's folder")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: keyringprobe -backend B [-dir D] PROFILE")
+		fmt.Fprintln(os.Stderr, "usage: keyringprobe -backend B [-dir D] ITEM")
 		os.Exit(2)
 	}
 	t0 := time.Now()
@@ -46,7 +49,7 @@ func main() {
 		os.Exit(1)
 	}
 	t1 := time.Now()
-	it, err := ring.Get("nxcred/" + flag.Arg(0))
+	it, err := ring.Get(flag.Arg(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "keyringprobe: get:", err)
 		os.Exit(1)
