@@ -354,6 +354,15 @@ func (s *Store) Peek(slot Slot) (token.Token, bool) {
 	return s.read(slot)
 }
 
+// PeekRefused returns the token a client refused (Refuse), kept to ride out
+// a failed refresh until a new one is cached, without locking or fetching.
+func (s *Store) PeekRefused(slot Slot) (token.Token, bool) {
+	if !token.ValidName(slot.Name) {
+		return token.Token{}, false
+	}
+	return s.readFile(slot, s.refusedPath(slot.Name))
+}
+
 // read opens the slot's file. Every failure is a miss.
 func (s *Store) read(slot Slot) (token.Token, bool) { return s.readFile(slot, s.Path(slot.Name)) }
 

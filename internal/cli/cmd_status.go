@@ -89,13 +89,17 @@ func (a *app) cacheState(store *cache.Store, p *config.Profile, secret string) s
 	if secret == "" {
 		return "unknown (no secret to open the cache with)"
 	}
-	t, ok := store.Peek(broker.SlotFor(p, secret))
+	slot := broker.SlotFor(p, secret)
+	t, ok := store.Peek(slot)
 	now := a.now()
 	until := func(t time.Time) string {
 		return fmt.Sprintf("%s (until %s)", t.Sub(now).Round(time.Second), t.UTC().Format(time.RFC3339))
 	}
 	switch {
 	case !ok:
+		if r, ok := store.PeekRefused(slot); ok && r.Usable(now) {
+			return "refused by a client (git or docker erase), kept as a fallback while the endpoint cannot give a new one, valid for " + until(r.Expiry) + "; the next call fetches a new one"
+		}
 		return "none (the next call fetches one)"
 	case t.Fresh(now):
 		return "valid for " + until(t.Expiry) + "; served until a minute before"
