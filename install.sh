@@ -333,9 +333,11 @@ if [ -n "$archive" ]; then
 	*) die "--archive $archive: want a release archive nxcred_VERSION_OS_ARCH.tar.gz" ;;
 	esac
 	# checksums.txt from the same release, when it lies beside the archive.
-	sums=${archive%/*}/checksums.txt
+	sums=$(dirname "$archive")/checksums.txt
 	base=${archive##*/}
-	if [ -f "$sums" ]; then
+	if [ ! -f "$sums" ]; then
+		say "warning: no checksums.txt beside $archive, so its SHA-256 is not checked; download checksums.txt of the same release into $(dirname "$archive") to check it"
+	else
 		want=$(awk -v f="$base" '$2 == f || $2 == "*" f { print $1 }' "$sums")
 		if command -v sha256sum >/dev/null 2>&1; then
 			got=$(sha256sum <"$archive" | awk '{print $1}')

@@ -134,6 +134,16 @@ func TestReleaseArchiveInstall(t *testing.T) {
 		t.Errorf("install.sh --archive with an altered archive created %s (%v)", prefix3, err)
 	}
 
+	// An archive with no checksums.txt beside it, named without a folder:
+	// installed, with a warning that nothing was checked.
+	writeFile(t, filepath.Join(tmp, name+".tar.gz"), string(data))
+	prefix4 := filepath.Join(tmp, "prefix4")
+	_, stderr = runInstall(t, sh, tmp, noGo, 0, "--archive", name+".tar.gz", "--prefix", prefix4)
+	if want := "install.sh: warning: no checksums.txt beside " + filepath.Join(tmp, name+".tar.gz") + ", so its SHA-256 is not checked"; !strings.Contains(stderr, want) {
+		t.Errorf("install.sh --archive without checksums.txt does not say %q:\n%s", want, stderr)
+	}
+	checkInstalledRelease(t, env, filepath.Join(prefix4, "bin"), version)
+
 	if b, err := os.ReadFile(goCalled); err == nil {
 		t.Errorf("installing from the release archive ran go: %s", b)
 	}
