@@ -26,6 +26,10 @@ func (b *Broker) fromAgent(ctx context.Context, r Request, p *config.Profile) (r
 	if err != nil {
 		return Result{Profile: p}, true, err
 	}
+	if r.Budget > 0 && r.Budget < timeout {
+		// goauth's budget holds here too: the go command waits on it.
+		timeout = r.Budget
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := time.Now()

@@ -2,8 +2,10 @@ package broker_test
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,5 +121,54 @@ func TestAgentGone(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), key) {
 		t.Errorf("error %q holds the agent's key", err)
+	}
+}
+
+// TestAgentBudget: a request's budget (goauth's) bounds the wait for an
+// agent that does not answer, not NXCRED_TIMEOUT.
+func TestAgentBudget(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// Accepts and never answers; the connections close with the listener.
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	agent, _ := startAgent(t, "x")
+	key := agent[strings.LastIndex(agent, "/")+1:]
+	b, _, _ := newBroker(t, map[string]string{serve.EnvAgent: "http://" + ln.Addr().String() + "/" + key, "NXCRED_CLIENT_SECRET": "", broker.ExecMarker: "1", "NXCRED_TIMEOUT": "10m"})
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Get(context.Background(), broker.Request{Budget: 200 * time.Millisecond, BudgetVar: "NXCRED_GOAUTH_TIMEOUT"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Get from an agent that never answers = nil error")
+		}
+	case <-time.After(2 * time.Minute):
+		// Only a wait for NXCRED_TIMEOUT (10 minutes) gets here.
+		t.Fatal("Get did not return within 2 minutes with a 200 ms budget")
 	}
 }
