@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 var parseBazelRequestTests = []struct {
@@ -110,25 +112,25 @@ func TestWriteBazelResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := WriteBazelResponse(&rec, tt.c)
 			token := ""
 			if tt.c != nil {
 				token = tt.c.Token
 			}
-			checkWriteResult(t, "WriteBazelResponse", &rec, err, token)
+			testenv.CheckWriteResult(t, "WriteBazelResponse", &rec, err, token)
 			if tt.want == "" {
 				if err == nil {
-					t.Errorf("WriteBazelResponse(%s) = %q, want an error", tt.name, rec.buf.String())
+					t.Errorf("WriteBazelResponse(%s) = %q, want an error", tt.name, rec.Buf.String())
 				}
 				return
 			}
-			if got := rec.buf.String(); err != nil || got != tt.want {
+			if got := rec.Buf.String(); err != nil || got != tt.want {
 				t.Errorf("WriteBazelResponse(%s) = %q, %v, want %q", tt.name, got, err, tt.want)
 			}
 		})
 	}
-	if err := WriteBazelResponse(failWriter{}, nil); err == nil {
+	if err := WriteBazelResponse(testenv.FailWriter{}, nil); err == nil {
 		t.Errorf("WriteBazelResponse(failing writer) = nil, want an error")
 	}
 }
@@ -149,13 +151,13 @@ func FuzzWriteBazelResponse(f *testing.F) {
 				c.Expires = time.Unix(unix, 0)
 			}
 		}
-		var rec recorder
+		var rec testenv.Recorder
 		err := WriteBazelResponse(&rec, c)
-		checkWriteResult(t, "WriteBazelResponse", &rec, err, token)
+		testenv.CheckWriteResult(t, "WriteBazelResponse", &rec, err, token)
 		if err != nil {
 			return
 		}
-		out := rec.buf.String()
+		out := rec.Buf.String()
 		var got struct {
 			Headers map[string][]string `json:"headers"`
 			Expires *string             `json:"expires"`

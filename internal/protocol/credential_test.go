@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,47 +14,6 @@ import (
 const testToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJueGNyZWQifQ.c2lnbmF0dXJl-_"
 
 var testExpiry = time.Date(2025, 3, 1, 12, 14, 0, 0, time.UTC)
-
-// recorder counts Write calls, so tests can check that a writer hands its
-// whole payload over at once.
-type recorder struct {
-	writes int
-	buf    strings.Builder
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.writes++
-	return r.buf.Write(p)
-}
-
-// failWriter fails every Write.
-type failWriter struct{}
-
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
-
-// shortWriter accepts one byte less than it is given.
-type shortWriter struct{}
-
-func (shortWriter) Write(p []byte) (int, error) { return max(len(p)-1, 0), nil }
-
-// checkWriteResult holds the invariants every writer promises: on error
-// nothing was written and the error does not contain the token; on success
-// exactly one Write happened.
-func checkWriteResult(t *testing.T, name string, rec *recorder, err error, token string) {
-	t.Helper()
-	if err != nil {
-		if rec.writes != 0 {
-			t.Errorf("%s: error %q after %d writes (%q), want nothing written", name, err, rec.writes, rec.buf.String())
-		}
-		if len(token) >= 8 && strings.Contains(err.Error(), token) {
-			t.Errorf("%s: error %q contains the token", name, err)
-		}
-		return
-	}
-	if rec.writes != 1 {
-		t.Errorf("%s: %d writes, want 1", name, rec.writes)
-	}
-}
 
 // quotes reports whether s, or its %q form, contains token: an error may
 // quote a non-secret input, and a token that is part of it proves nothing.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/host"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 var parseGitRequestTests = []struct {
@@ -197,21 +198,21 @@ func TestWriteGitCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := WriteGitCredential(&rec, tt.req, tt.username, tt.c)
-			checkWriteResult(t, "WriteGitCredential", &rec, err, tt.c.Token)
+			testenv.CheckWriteResult(t, "WriteGitCredential", &rec, err, tt.c.Token)
 			if tt.want == "" {
 				if err == nil {
-					t.Errorf("WriteGitCredential(%s) = %q, want an error", tt.name, rec.buf.String())
+					t.Errorf("WriteGitCredential(%s) = %q, want an error", tt.name, rec.Buf.String())
 				}
 				return
 			}
-			if got := rec.buf.String(); err != nil || got != tt.want {
+			if got := rec.Buf.String(); err != nil || got != tt.want {
 				t.Errorf("WriteGitCredential(%s) = %q, %v, want %q", tt.name, got, err, tt.want)
 			}
 		})
 	}
-	if err := WriteGitCredential(failWriter{}, plain, "nxcred", Credential{Token: testToken}); err == nil {
+	if err := WriteGitCredential(testenv.FailWriter{}, plain, "nxcred", Credential{Token: testToken}); err == nil {
 		t.Errorf("WriteGitCredential(failing writer) = nil, want an error")
 	}
 }
@@ -273,13 +274,13 @@ func FuzzWriteGitCredential(f *testing.F) {
 		if unix != 0 {
 			c.Expires = time.Unix(unix, 0)
 		}
-		var rec recorder
+		var rec testenv.Recorder
 		err := WriteGitCredential(&rec, req, username, c)
-		checkWriteResult(t, "WriteGitCredential", &rec, err, token)
+		testenv.CheckWriteResult(t, "WriteGitCredential", &rec, err, token)
 		if err != nil {
 			return
 		}
-		out := rec.buf.String()
+		out := rec.Buf.String()
 		got, err := ParseGitRequest(strings.NewReader(out))
 		if err != nil {
 			t.Fatalf("WriteGitCredential(%q, %q, %v) = %q, which does not parse: %v", token, username, authtype, out, err)

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 // goAuthResponse is what the go command writes on stdin after a 4xx
@@ -205,20 +207,20 @@ func TestWriteGoAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := WriteGoAuth(&rec, tt.prefixes, tt.c)
 			if tt.want == "-" {
-				checkWriteResult(t, "WriteGoAuth", &rec, err, tt.c.Token)
+				testenv.CheckWriteResult(t, "WriteGoAuth", &rec, err, tt.c.Token)
 				if err == nil {
-					t.Errorf("WriteGoAuth(%q) = %q, want an error", tt.prefixes, rec.buf.String())
+					t.Errorf("WriteGoAuth(%q) = %q, want an error", tt.prefixes, rec.Buf.String())
 				}
 				return
 			}
-			if got := rec.buf.String(); err != nil || got != tt.want {
+			if got := rec.Buf.String(); err != nil || got != tt.want {
 				t.Errorf("WriteGoAuth(%q) = %q, %v, want %q", tt.prefixes, got, err, tt.want)
 			}
-			if _, err := parseGoAuthOutput(rec.buf.String()); err != nil {
-				t.Errorf("WriteGoAuth(%q) = %q, which the go command rejects: %v", tt.prefixes, rec.buf.String(), err)
+			if _, err := parseGoAuthOutput(rec.Buf.String()); err != nil {
+				t.Errorf("WriteGoAuth(%q) = %q, which the go command rejects: %v", tt.prefixes, rec.Buf.String(), err)
 			}
 		})
 	}
@@ -233,16 +235,16 @@ func FuzzWriteGoAuth(f *testing.F) {
 		if p2 != "" {
 			prefixes = append(prefixes, p2)
 		}
-		var rec recorder
+		var rec testenv.Recorder
 		err := WriteGoAuth(&rec, prefixes, Credential{Token: token})
 		if err != nil && quotes(token, p1, p2) {
 			token = "" // the error may quote a prefix, which is not secret
 		}
-		checkWriteResult(t, "WriteGoAuth", &rec, err, token)
+		testenv.CheckWriteResult(t, "WriteGoAuth", &rec, err, token)
 		if err != nil {
 			return
 		}
-		out := rec.buf.String()
+		out := rec.Buf.String()
 		creds, err := parseGoAuthOutput(out)
 		if err != nil {
 			t.Fatalf("WriteGoAuth(%q, %q) = %q, which the go command rejects: %v", prefixes, token, out, err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nxcred/nxcred/internal/host"
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 var parseExecInfoTests = []struct {
@@ -123,16 +124,16 @@ func TestWriteExecCredential(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := WriteExecCredential(&rec, tt.apiVersion, tt.c)
-			checkWriteResult(t, "WriteExecCredential", &rec, err, tt.c.Token)
+			testenv.CheckWriteResult(t, "WriteExecCredential", &rec, err, tt.c.Token)
 			if tt.want == "" {
 				if err == nil {
-					t.Errorf("WriteExecCredential(%q, %s) = %q, want an error", tt.apiVersion, tt.name, rec.buf.String())
+					t.Errorf("WriteExecCredential(%q, %s) = %q, want an error", tt.apiVersion, tt.name, rec.Buf.String())
 				}
 				return
 			}
-			if got := rec.buf.String(); err != nil || got != tt.want {
+			if got := rec.Buf.String(); err != nil || got != tt.want {
 				t.Errorf("WriteExecCredential(%q, %s) = %q, %v, want %q", tt.apiVersion, tt.name, got, err, tt.want)
 			}
 		})
@@ -141,10 +142,10 @@ func TestWriteExecCredential(t *testing.T) {
 
 func TestWriteExecCredentialWriteErrors(t *testing.T) {
 	c := Credential{Token: testToken}
-	if err := WriteExecCredential(failWriter{}, KubeAPIV1, c); err == nil {
+	if err := WriteExecCredential(testenv.FailWriter{}, KubeAPIV1, c); err == nil {
 		t.Errorf("WriteExecCredential(failing writer) = nil, want an error")
 	}
-	if err := WriteExecCredential(shortWriter{}, KubeAPIV1, c); err == nil {
+	if err := WriteExecCredential(testenv.ShortWriter{}, KubeAPIV1, c); err == nil {
 		t.Errorf("WriteExecCredential(short writer) = nil, want an error")
 	}
 }
@@ -169,16 +170,16 @@ func FuzzWriteExecCredential(f *testing.F) {
 		if unix != 0 {
 			c.Expires = time.Unix(unix, 0)
 		}
-		var rec recorder
+		var rec testenv.Recorder
 		err := WriteExecCredential(&rec, apiVersion, c)
 		if err != nil && quotes(token, apiVersion) {
 			token = "" // the error may quote the apiVersion, which is not secret
 		}
-		checkWriteResult(t, "WriteExecCredential", &rec, err, token)
+		testenv.CheckWriteResult(t, "WriteExecCredential", &rec, err, token)
 		if err != nil {
 			return
 		}
-		out := rec.buf.String()
+		out := rec.Buf.String()
 		if !strings.HasSuffix(out, "}\n") || strings.Count(out, "\n") != 1 {
 			t.Fatalf("WriteExecCredential(%q, %q, %d) = %q, want one line of JSON", apiVersion, token, unix, out)
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 func TestWriteToken(t *testing.T) {
@@ -36,21 +38,21 @@ func TestWriteToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := WriteToken(&rec, tt.format, tt.c, tt.now)
-			checkWriteResult(t, "WriteToken", &rec, err, tt.c.Token)
+			testenv.CheckWriteResult(t, "WriteToken", &rec, err, tt.c.Token)
 			if tt.want == "" {
 				if err == nil {
-					t.Errorf("WriteToken(%q, %s) = %q, want an error", tt.format, tt.name, rec.buf.String())
+					t.Errorf("WriteToken(%q, %s) = %q, want an error", tt.format, tt.name, rec.Buf.String())
 				}
 				return
 			}
-			if got := rec.buf.String(); err != nil || got != tt.want {
+			if got := rec.Buf.String(); err != nil || got != tt.want {
 				t.Errorf("WriteToken(%q, %s) = %q, %v, want %q", tt.format, tt.name, got, err, tt.want)
 			}
 		})
 	}
-	if err := WriteToken(shortWriter{}, "raw", Credential{Token: testToken}, testExpiry); err == nil {
+	if err := WriteToken(testenv.ShortWriter{}, "raw", Credential{Token: testToken}, testExpiry); err == nil {
 		t.Errorf("WriteToken(short writer) = nil, want an error")
 	}
 }
@@ -67,16 +69,16 @@ func FuzzWriteToken(f *testing.F) {
 			c.Expires = time.Unix(expUnix, nanos%1e9)
 		}
 		now := time.Unix(nowUnix, nanos/1e9%1e9)
-		var rec recorder
+		var rec testenv.Recorder
 		err := WriteToken(&rec, format, c, now)
 		if err != nil && quotes(token, format) {
 			token = "" // the error may quote the format, which is not secret
 		}
-		checkWriteResult(t, "WriteToken", &rec, err, token)
+		testenv.CheckWriteResult(t, "WriteToken", &rec, err, token)
 		if err != nil {
 			return
 		}
-		out := rec.buf.String()
+		out := rec.Buf.String()
 		if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
 			t.Fatalf("WriteToken(%q, %q) = %q, want exactly one line", format, token, out)
 		}

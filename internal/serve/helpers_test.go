@@ -68,31 +68,13 @@ func (f *fakeTokens) counts() (plain, fresh int) {
 
 func tokenName(gen int) string { return "tok-" + strings.Repeat("x", 20) + "-" + string(rune('0'+gen)) }
 
-// syncBuffer is a log sink that tests read after the server stopped.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testServer is a running server with its fake token path, its upstream and
 // its debug log.
 type testServer struct {
 	s      *Server
 	info   Info
 	tokens *fakeTokens
-	log    *syncBuffer
+	log    *testenv.SyncBuffer
 	stop   func() error
 }
 
@@ -107,7 +89,7 @@ func start(t *testing.T, upstream string, edit func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	ft := newFakeTokens()
-	lb := &syncBuffer{}
+	lb := &testenv.SyncBuffer{}
 	cfg := Config{
 		Upstream: u,
 		Tokens:   ft.tokens,

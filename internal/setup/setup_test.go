@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
 
 func TestMergeDockerConfig(t *testing.T) {
@@ -258,22 +260,22 @@ func TestSetupWriters(t *testing.T) {
 	}
 	for _, tt := range writers {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec recorder
+			var rec testenv.Recorder
 			err := tt.write(&rec)
-			checkWriteResult(t, tt.name, &rec, err, "")
+			testenv.CheckWriteResult(t, tt.name, &rec, err, "")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("%s error = %v, want %q", tt.name, err, tt.wantErr)
 				}
 				return
 			}
-			if err != nil || !strings.HasSuffix(rec.buf.String(), "\n") {
-				t.Errorf("%s = %q, %v, want a snippet ending in a newline", tt.name, rec.buf.String(), err)
+			if err != nil || !strings.HasSuffix(rec.Buf.String(), "\n") {
+				t.Errorf("%s = %q, %v, want a snippet ending in a newline", tt.name, rec.Buf.String(), err)
 			}
-			if err := tt.write(failWriter{}); err == nil {
+			if err := tt.write(testenv.FailWriter{}); err == nil {
 				t.Errorf("%s to a failing writer = nil error, want the writer's error", tt.name)
 			}
-			if err := tt.write(shortWriter{}); err == nil {
+			if err := tt.write(testenv.ShortWriter{}); err == nil {
 				t.Errorf("%s to a short writer = nil error, want io.ErrShortWrite", tt.name)
 			}
 		})

@@ -10,32 +10,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/nxcred/nxcred/internal/testenv"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while run writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // started runs fake-nexthink with args until stop is called, and returns
 // its printout once the printout is complete.
 func started(t *testing.T, args ...string) (out string, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.SyncBuffer
 	code := make(chan int, 1)
 	printed := make(chan struct{})
 	go func() {
@@ -56,7 +40,7 @@ func started(t *testing.T, args ...string) (out string, stop func() int) {
 
 // watch closes done once what was written contains mark.
 type watch struct {
-	w    *syncBuffer
+	w    *testenv.SyncBuffer
 	done chan struct{}
 	mark string
 }
@@ -139,7 +123,7 @@ func TestLifetimeAdvice(t *testing.T) {
 			t.Errorf("fake-nexthink -lifetime %s printed:\n%s\nwant it to say %q", tt.lifetime, out, tt.want)
 		}
 	}
-	var help syncBuffer
+	var help testenv.SyncBuffer
 	if code := run(context.Background(), []string{"-h"}, &help, &help); code != 0 || !strings.Contains(help.String(), "so 90 shows a refresh every 30 s and 60 or less is never cached") {
 		t.Errorf("fake-nexthink -h = %d:\n%s\nwant exit 0 and the lifetime that shows a refresh", code, help.String())
 	}
