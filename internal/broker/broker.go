@@ -159,8 +159,8 @@ func (b *Broker) Get(ctx context.Context, r Request) (Result, error) {
 // unserved turns "no profile" into an Unserved result when the request
 // names a host and nothing named a profile: that host is not nxcred's.
 func (b *Broker) unserved(r Request, err error) (Result, error) {
-	np, ok := err.(*config.NoProfileError)
-	if !ok || r.Host == "" || r.Profile != "" || b.Getenv("NXCRED_PROFILE") != "" {
+	var np *config.NoProfileError
+	if !errors.As(err, &np) || r.Host == "" || r.Profile != "" || b.Getenv("NXCRED_PROFILE") != "" {
 		return Result{}, err
 	}
 	b.Log.Debug("no profile for this host", "host", r.Host)
